@@ -1,0 +1,113 @@
+//! Console server functions: one line each over the `Backend` port, all under `/console/fn` so they stay
+//! off the REST API's namespace and envelope. Writes take the session's CSRF token as `csrf`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::*;
+
+/// The signed-in session, or `Unauthenticated`.
+#[server(prefix = "/console/fn")]
+pub async fn get_session() -> Result<SessionView, AppError> {
+    crate::backend::backend()?.session().await
+}
+
+/// Signs in and goes to the console (or to Account when the password must change).
+#[server(prefix = "/console/fn")]
+pub async fn login(email: String, password: String) -> Result<SessionView, AppError> {
+    let session = crate::backend::backend()?.login(email, password).await?;
+    leptos_axum::redirect(if session.must_change_password { "/account" } else { "/keys" });
+    Ok(session)
+}
+
+/// Signs out and returns to the login page.
+#[server(prefix = "/console/fn")]
+pub async fn logout(csrf: String) -> Result<(), AppError> {
+    crate::backend::backend()?.logout(csrf).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// True when a first-run setup token is still usable.
+#[server(prefix = "/console/fn")]
+pub async fn setup_token_valid(token: String) -> Result<bool, AppError> {
+    crate::backend::backend()?.setup_token_valid(token).await
+}
+
+/// Creates the first Owner with the one-time setup token, then sends them to sign in.
+#[server(prefix = "/console/fn")]
+pub async fn complete_setup(token: String, email: String, password: String) -> Result<(), AppError> {
+    crate::backend::backend()?.complete_setup(token, email, password).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn change_password(csrf: String, current_password: String, new_password: String) -> Result<(), AppError> {
+    crate::backend::backend()?.change_password(csrf, current_password, new_password).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn switch_workspace(csrf: String, workspace_id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.switch_workspace(csrf, workspace_id).await?;
+    leptos_axum::redirect("/keys");
+    Ok(())
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_keys() -> Result<Vec<ApiKeyView>, AppError> {
+    crate::backend::backend()?.list_keys().await
+}
+
+/// Creates a key; the response carries the secret, shown once.
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn create_key(
+    csrf: String,
+    name: String,
+    kind: String,
+    environment: String,
+    expires: String,
+    rate_limit_rpm: String,
+    credit_limit_usd: String,
+    model_allowlist: String,
+    ip_allowlist: String,
+) -> Result<CreatedKeyView, AppError> {
+    let form = NewKeyForm { name, kind, environment, expires, rate_limit_rpm, credit_limit_usd, model_allowlist, ip_allowlist };
+    crate::backend::backend()?.create_key(csrf, form).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn set_key_active(csrf: String, id: i64, active: bool) -> Result<(), AppError> {
+    crate::backend::backend()?.set_key_active(csrf, id, active).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn rotate_key(csrf: String, id: i64) -> Result<CreatedKeyView, AppError> {
+    crate::backend::backend()?.rotate_key(csrf, id).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_key(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_key(csrf, id).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
+    crate::backend::backend()?.list_members().await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn add_member(csrf: String, email: String, role: String) -> Result<AddedMemberView, AppError> {
+    crate::backend::backend()?.add_member(csrf, email, role).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn change_member_role(csrf: String, user_id: i64, role: String) -> Result<(), AppError> {
+    crate::backend::backend()?.change_member_role(csrf, user_id, role).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn remove_member(csrf: String, user_id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.remove_member(csrf, user_id).await
+}

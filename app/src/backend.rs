@@ -1,0 +1,37 @@
+//! The server-side port of the console (ssr only). `server::console` implements it over the service
+//! layer and provides it as `Arc<dyn Backend>` through Leptos context; server functions call it and
+//! nothing else. Identity and CSRF checks happen behind this port, on the server.
+
+use std::sync::Arc;
+
+use leptos::prelude::use_context;
+
+use crate::error::AppError;
+use crate::types::*;
+
+/// What the console can ask of the server. Every `csrf` argument is the hidden `_csrf`-style form field
+/// and is verified against the session before anything changes.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    async fn session(&self) -> Result<SessionView, AppError>;
+    async fn login(&self, email: String, password: String) -> Result<SessionView, AppError>;
+    async fn logout(&self, csrf: String) -> Result<(), AppError>;
+    async fn setup_token_valid(&self, token: String) -> Result<bool, AppError>;
+    async fn complete_setup(&self, token: String, email: String, password: String) -> Result<(), AppError>;
+    async fn change_password(&self, csrf: String, current: String, new: String) -> Result<(), AppError>;
+    async fn switch_workspace(&self, csrf: String, workspace_id: i64) -> Result<(), AppError>;
+    async fn list_keys(&self) -> Result<Vec<ApiKeyView>, AppError>;
+    async fn create_key(&self, csrf: String, form: NewKeyForm) -> Result<CreatedKeyView, AppError>;
+    async fn set_key_active(&self, csrf: String, id: i64, active: bool) -> Result<(), AppError>;
+    async fn rotate_key(&self, csrf: String, id: i64) -> Result<CreatedKeyView, AppError>;
+    async fn delete_key(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    async fn list_members(&self) -> Result<Vec<MemberView>, AppError>;
+    async fn add_member(&self, csrf: String, email: String, role: String) -> Result<AddedMemberView, AppError>;
+    async fn change_member_role(&self, csrf: String, user_id: i64, role: String) -> Result<(), AppError>;
+    async fn remove_member(&self, csrf: String, user_id: i64) -> Result<(), AppError>;
+}
+
+/// The backend provided by the server; a missing context is an internal error, never a panic.
+pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
+    use_context::<Arc<dyn Backend>>().ok_or(AppError::Internal)
+}

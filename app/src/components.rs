@@ -1,0 +1,4 @@
+//! Shared console widgets: the signed-in layout with its header and navigation, and small form pieces.
+
+pub mod layout;
+pub mod ui;

@@ -1,0 +1,46 @@
+//! The management REST API (`/api/*`): session-authenticated JSON in the §9.2 envelope.
+//!
+//! Authentication is applied to the whole router by `guard::authenticate`; only [`crate::auth::PUBLIC_ROUTES`]
+//! pass without a session. Handlers are adapters: extract, convert, call one service method, convert back.
+
+pub mod dto;
+pub mod error;
+pub mod guard;
+mod identity;
+mod keys;
+mod members;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+pub use error::{ApiError, ApiJson};
+pub use guard::Caller;
+
+/// Builds the `/api` router (mounted by `startup`).
+pub fn build_api_router(state: &AppState) -> Router<AppState> {
+    let body_limit = state.services.config.limits.api_body_bytes;
+    Router::new()
+        .route("/auth/login", post(identity::login))
+        .route("/auth/setup", post(identity::setup))
+        .route("/auth/logout", post(identity::logout))
+        .route("/auth/me", get(identity::me))
+        .route("/auth/password", post(identity::change_password))
+        .route("/auth/workspace", post(identity::switch_workspace))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{id}", get(keys::get).patch(keys::update).delete(keys::delete))
+        .route("/keys/{id}/rotate", post(keys::rotate))
+        .route("/members", get(members::list).post(members::add))
+        .route("/members/{user_id}", axum::routing::patch(members::change_role).delete(members::remove))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::authenticate))
+        .layer(DefaultBodyLimit::max(body_limit))
+}
+
+async fn not_found() -> Response {
+    error::api_error(StatusCode::NOT_FOUND, "not_found", "unknown /api route")
+}

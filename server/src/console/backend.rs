@@ -1,0 +1,222 @@
+//! `ConsoleBackend`: the `Backend` port over `Services`. Each method finds the caller from the session of
+//! the current request (through `leptos_axum::extract`), checks the CSRF field on writes, calls one
+//! service method and converts the result.
+
+use std::net::SocketAddr;
+
+use app::backend::Backend;
+use app::types::*;
+use app::AppError;
+use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
+use chrono::{Duration, Utc};
+use tower_sessions::Session;
+
+use crate::auth::session::{self, csrf_matches, SessionIdentity};
+use crate::auth::session_store;
+use crate::console::convert::{app_error, key_view, member_view, membership_view};
+use crate::service::api_keys::KeyInput;
+use crate::service::identity::Principal;
+use crate::service::{ServiceError, Services};
+
+/// The console's view of the service layer.
+#[derive(Clone, Debug)]
+pub struct ConsoleBackend {
+    services: Services,
+}
+
+impl ConsoleBackend {
+    pub fn new(services: Services) -> Self {
+        Self { services }
+    }
+}
+
+async fn current_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)
+}
+
+impl ConsoleBackend {
+    /// The signed-in principal of this request with its session.
+    async fn caller(&self) -> Result<(Principal, SessionIdentity, Session), AppError> {
+        let session = current_session().await?;
+        let identity = session::identity(&session, Utc::now())
+            .await
+            .map_err(|err| app_error(err.into()))?
+            .ok_or_else(|| AppError::Unauthenticated("sign in to continue".into()))?;
+        let principal = self.services.resolve_session(&identity).await.map_err(app_error)?;
+        Ok((principal, identity, session))
+    }
+
+    /// As [`Self::caller`], and the form's CSRF field must match the session's token.
+    async fn writer(&self, csrf: &str) -> Result<(Principal, Session), AppError> {
+        let (principal, identity, session) = self.caller().await?;
+        if !csrf_matches(csrf, &identity.csrf_token) {
+            return Err(app_error(ServiceError::CsrfFailed));
+        }
+        Ok((principal, session))
+    }
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+}
+
+fn parse_number<T: std::str::FromStr>(field: &str, text: &str, default: T) -> Result<T, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(default);
+    }
+    text.parse().map_err(|_| {
+        app_error(ServiceError::Invalid(vec![crate::service::FieldError::new(field, "must be a number")]))
+    })
+}
+
+/// Converts the create-key form into the service input (expiry presets of SPEC §2.3).
+fn key_input(form: NewKeyForm) -> Result<KeyInput, AppError> {
+    let expires_in = match form.expires.as_str() {
+        "" | "never" => None,
+        "1h" => Some(Duration::hours(1)),
+        "1d" => Some(Duration::days(1)),
+        "7d" => Some(Duration::days(7)),
+        "30d" => Some(Duration::days(30)),
+        "90d" => Some(Duration::days(90)),
+        "1y" => Some(Duration::days(365)),
+        _ => {
+            return Err(app_error(ServiceError::Invalid(vec![crate::service::FieldError::new(
+                "expires",
+                "must be one of never, 1h, 1d, 7d, 30d, 90d, 1y",
+            )])))
+        }
+    };
+    let models = split_list(&form.model_allowlist);
+    Ok(KeyInput {
+        name: Some(form.name),
+        kind: Some(if form.kind.is_empty() { "relay".into() } else { form.kind }),
+        environment: Some(Some(form.environment)),
+        expires_at: Some(expires_in.map(|duration| Utc::now() + duration)),
+        rate_limit_rpm: Some(parse_number("rate_limit_rpm", &form.rate_limit_rpm, 0)?),
+        credit_limit_usd: Some(parse_number("credit_limit_usd", &form.credit_limit_usd, 0.0)?),
+        model_allowlist_enabled: Some(!models.is_empty()),
+        model_allowlist: Some(models),
+        ip_allowlist: Some(split_list(&form.ip_allowlist)),
+        ..Default::default()
+    })
+}
+
+#[async_trait::async_trait]
+impl Backend for ConsoleBackend {
+    async fn session(&self) -> Result<SessionView, AppError> {
+        let (principal, identity, _) = self.caller().await?;
+        let memberships = self.services.memberships(&principal).await.map_err(app_error)?;
+        let workspace_name = memberships
+            .iter()
+            .find(|membership| membership.workspace_id == principal.workspace_id)
+            .map(|membership| membership.workspace_name.clone())
+            .unwrap_or_default();
+        Ok(SessionView {
+            user_id: principal.user.id,
+            email: principal.user.email.clone(),
+            display_name: principal.user.display_name.clone(),
+            must_change_password: principal.user.must_change_password,
+            workspace_id: principal.workspace_id,
+            workspace_name,
+            role: principal.role.as_str().to_owned(),
+            memberships: memberships.into_iter().map(membership_view).collect(),
+            csrf_token: identity.csrf_token,
+        })
+    }
+
+    async fn login(&self, email: String, password: String) -> Result<SessionView, AppError> {
+        let now = Utc::now();
+        let outcome = self.services.login(&email, &password, now).await.map_err(app_error)?;
+        let session = current_session().await?;
+        let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let user_agent = headers.get("user-agent").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|info| info.0.ip().to_string());
+        session::sign_in(&session, outcome.user.id, outcome.workspace_id, ip, user_agent, now)
+            .await
+            .map_err(|err| app_error(err.into()))?;
+        self.session().await
+    }
+
+    async fn logout(&self, csrf: String) -> Result<(), AppError> {
+        let (_, session) = self.writer(&csrf).await?;
+        session::sign_out(&session).await.map_err(|err| app_error(err.into()))
+    }
+
+    async fn setup_token_valid(&self, token: String) -> Result<bool, AppError> {
+        self.services.setup_token_valid(&token, Utc::now()).await.map_err(app_error)
+    }
+
+    async fn complete_setup(&self, token: String, email: String, password: String) -> Result<(), AppError> {
+        self.services.complete_setup(&token, &email, &password, Utc::now()).await.map_err(app_error)
+    }
+
+    async fn change_password(&self, csrf: String, current: String, new: String) -> Result<(), AppError> {
+        let (principal, session) = self.writer(&csrf).await?;
+        self.services.change_password(&principal, &current, &new, Utc::now()).await.map_err(app_error)?;
+        session_store::delete_other_sessions(&self.services.db, principal.user.id, session.id().as_ref())
+            .await
+            .map_err(|err| app_error(err.into()))
+    }
+
+    async fn switch_workspace(&self, csrf: String, workspace_id: i64) -> Result<(), AppError> {
+        let (principal, session) = self.writer(&csrf).await?;
+        self.services.check_switch(&principal, workspace_id).await.map_err(app_error)?;
+        session::switch_workspace(&session, workspace_id).await.map_err(|err| app_error(err.into()))
+    }
+
+    async fn list_keys(&self) -> Result<Vec<ApiKeyView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        let keys = self.services.list_api_keys(&principal).await.map_err(app_error)?;
+        Ok(keys.into_iter().map(key_view).collect())
+    }
+
+    async fn create_key(&self, csrf: String, form: NewKeyForm) -> Result<CreatedKeyView, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        let created = self.services.create_api_key(&principal, key_input(form)?, Utc::now()).await.map_err(app_error)?;
+        Ok(CreatedKeyView { key: key_view(created.key), secret: created.secret })
+    }
+
+    async fn set_key_active(&self, csrf: String, id: i64, active: bool) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        let status = if active { "active" } else { "disabled" };
+        let input = KeyInput { status: Some(status.into()), ..Default::default() };
+        self.services.update_api_key(&principal, id, input, Utc::now()).await.map_err(app_error)?;
+        Ok(())
+    }
+
+    async fn rotate_key(&self, csrf: String, id: i64) -> Result<CreatedKeyView, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        let rotated = self.services.rotate_api_key(&principal, id, Utc::now()).await.map_err(app_error)?;
+        Ok(CreatedKeyView { key: key_view(rotated.key), secret: rotated.secret })
+    }
+
+    async fn delete_key(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        self.services.delete_api_key(&principal, id, Utc::now()).await.map_err(app_error)
+    }
+
+    async fn list_members(&self) -> Result<Vec<MemberView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        let members = self.services.list_members(&principal).await.map_err(app_error)?;
+        Ok(members.into_iter().map(member_view).collect())
+    }
+
+    async fn add_member(&self, csrf: String, email: String, role: String) -> Result<AddedMemberView, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        let added = self.services.add_member(&principal, &email, &role, Utc::now()).await.map_err(app_error)?;
+        Ok(AddedMemberView { member: member_view(added.member), one_time_password: added.one_time_password })
+    }
+
+    async fn change_member_role(&self, csrf: String, user_id: i64, role: String) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        self.services.change_member_role(&principal, user_id, &role, Utc::now()).await.map_err(app_error)?;
+        Ok(())
+    }
+
+    async fn remove_member(&self, csrf: String, user_id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        self.services.remove_member(&principal, user_id, Utc::now()).await.map_err(app_error)
+    }
+}
