@@ -1,4 +1,6 @@
-//! Command-line entry points besides `serve`: `migrate` and the `admin` subcommands. They print secrets
-//! exactly once to stdout and everything else to stderr.
+//! Command-line entry points besides `serve`: the `admin` subcommands (which print secrets exactly once to
+//! stdout, everything else to stderr) and the offline checks `scan` and `firewall check` (SPEC §1.7).
 
 pub mod admin;
+pub mod firewall_check;
+pub mod scan;

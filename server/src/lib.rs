@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod engine;
 pub mod config;
 pub mod console;
 pub mod crypto;

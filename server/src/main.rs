@@ -25,6 +25,41 @@ enum Command {
     /// Operator tools.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the deterministic guardrail detectors over JSON Lines (no server, database or network).
+    Scan {
+        /// Comma-separated preset slugs to run instead of the built-in detector set.
+        #[arg(long, value_delimiter = ',', conflicts_with = "guardrail")]
+        presets: Option<Vec<String>>,
+        /// A guardrail body (as accepted by POST /api/guardrails) to run instead of the built-in set.
+        #[arg(long)]
+        guardrail: Option<PathBuf>,
+        /// Exit 1 when any line has a finding.
+        #[arg(long)]
+        fail_on_findings: bool,
+        /// Input file (JSON Lines); standard input when absent or `-`.
+        input: Option<PathBuf>,
+    },
+    /// Offline firewall tools.
+    #[command(subcommand)]
+    Firewall(FirewallCommand),
+}
+
+#[derive(Subcommand)]
+enum FirewallCommand {
+    /// Evaluate tool calls (JSON Lines) against an autonomy level or a policy file, with no server.
+    Check {
+        /// An autonomy level's policy.
+        #[arg(long, value_parser = ["tight", "balanced", "permissive"], required_unless_present = "policy", conflicts_with = "policy")]
+        level: Option<String>,
+        /// A policy body with its rules (as accepted by POST /api/workspace/firewall/policies).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Exit 1 when any verdict is `deny`.
+        #[arg(long)]
+        fail_on_deny: bool,
+        /// Input file (JSON Lines); standard input when absent or `-`.
+        input: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +97,13 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // The offline checks need no configuration, database or network (SPEC §1.7).
+    if let Command::Scan { presets, guardrail, fail_on_findings, input } = cli.command {
+        return std::process::ExitCode::from(run_scan(presets, guardrail, fail_on_findings, input));
+    }
+    if let Command::Firewall(FirewallCommand::Check { level, policy, fail_on_deny, input }) = cli.command {
+        return std::process::ExitCode::from(run_firewall_check(level, policy, fail_on_deny, input));
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
@@ -69,6 +111,72 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Opens the input of an offline check: a file, or stdin for `-` / none.
+fn open_input(path: Option<&PathBuf>) -> std::io::Result<Box<dyn std::io::BufRead>> {
+    match path {
+        Some(path) if path.as_os_str() != "-" => Ok(Box::new(std::io::BufReader::new(std::fs::File::open(path)?))),
+        _ => Ok(Box::new(std::io::BufReader::new(std::io::stdin()))),
+    }
+}
+
+/// `palisade scan`: exit codes of SPEC §1.7 (2 for usage errors and unreadable input).
+fn run_scan(presets: Option<Vec<String>>, guardrail: Option<PathBuf>, fail_on_findings: bool, input: Option<PathBuf>) -> u8 {
+    let guardrail = match guardrail.map(|path| std::fs::read_to_string(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))) {
+        None => None,
+        Some(Err(message)) => {
+            eprintln!("palisade scan: {message}");
+            return 2;
+        }
+        Some(Ok(text)) => match server::cli::scan::parse_guardrail_file(&text) {
+            Ok(config) => Some(config),
+            Err(message) => {
+                eprintln!("palisade scan: {message}");
+                return 2;
+            }
+        },
+    };
+    let input = match open_input(input.as_ref()) {
+        Ok(input) => input,
+        Err(err) => {
+            eprintln!("palisade scan: cannot read input: {err}");
+            return 2;
+        }
+    };
+    let options = server::cli::scan::ScanOptions { presets, guardrail, fail_on_findings };
+    let code = server::cli::scan::run(&options, input, std::io::stdout().lock(), std::io::stderr().lock());
+    u8::try_from(code).unwrap_or(2)
+}
+
+/// `palisade firewall check`: exit codes of SPEC §1.7.
+fn run_firewall_check(level: Option<String>, policy: Option<PathBuf>, fail_on_deny: bool, input: Option<PathBuf>) -> u8 {
+    use server::cli::firewall_check::{parse_policy_file, run, CheckOptions};
+    use server::engine::autonomy::Level;
+    let level = level.as_deref().and_then(Level::parse);
+    let policy = match policy.map(|path| std::fs::read_to_string(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))) {
+        None => None,
+        Some(Err(message)) => {
+            eprintln!("palisade firewall check: {message}");
+            return 2;
+        }
+        Some(Ok(text)) => match parse_policy_file(&text) {
+            Ok(policy) => Some(policy),
+            Err(message) => {
+                eprintln!("palisade firewall check: {message}");
+                return 2;
+            }
+        },
+    };
+    let input = match open_input(input.as_ref()) {
+        Ok(input) => input,
+        Err(err) => {
+            eprintln!("palisade firewall check: cannot read input: {err}");
+            return 2;
+        }
+    };
+    let code = run(CheckOptions { level, policy, fail_on_deny }, input, std::io::stdout().lock(), std::io::stderr().lock());
+    u8::try_from(code).unwrap_or(2)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -96,5 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let services = startup::build_services(config, master_key.as_deref()).await?;
             server::cli::admin::create_key(&services, &workspace, &name, &kind).await
         }
+        // Dispatched in `main` before any configuration is read.
+        Command::Scan { .. } | Command::Firewall(_) => Ok(()),
     }
 }
