@@ -33,7 +33,9 @@ for (const file of files) {
     });
     const page = context.pages()[0] ?? await context.newPage();
     const pageErrors = [];
+    const consoleErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
     const shot = (label) => page.screenshot({ path: `screenshots/${file.replace('.mjs', '')}-${name}-${label}.png`, fullPage: true });
     try {
       await journey({ page, context, shot });
@@ -43,6 +45,7 @@ for (const file of files) {
     } catch (err) {
       failed++;
       console.log(`FAIL ${file} ${name}: ${err.stack ?? err}`);
+      if (consoleErrors.length) console.log(`     browser console errors:\n       ${consoleErrors.join('\n       ')}`);
       await shot('failure').catch(() => {});
     } finally {
       await context.close();

@@ -16,7 +16,7 @@ pub async fn get_session() -> Result<SessionView, AppError> {
 #[server(prefix = "/console/fn")]
 pub async fn login(email: String, password: String) -> Result<SessionView, AppError> {
     let session = crate::backend::backend()?.login(email, password).await?;
-    leptos_axum::redirect(if session.must_change_password { "/account" } else { "/keys" });
+    leptos_axum::redirect(if session.must_change_password { "/account" } else { "/posture" });
     Ok(session)
 }
 
@@ -50,7 +50,7 @@ pub async fn change_password(csrf: String, current_password: String, new_passwor
 #[server(prefix = "/console/fn")]
 pub async fn switch_workspace(csrf: String, workspace_id: i64) -> Result<(), AppError> {
     crate::backend::backend()?.switch_workspace(csrf, workspace_id).await?;
-    leptos_axum::redirect("/keys");
+    leptos_axum::redirect("/posture");
     Ok(())
 }
 
@@ -110,4 +110,32 @@ pub async fn change_member_role(csrf: String, user_id: i64, role: String) -> Res
 #[server(prefix = "/console/fn")]
 pub async fn remove_member(csrf: String, user_id: i64) -> Result<(), AppError> {
     crate::backend::backend()?.remove_member(csrf, user_id).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn get_posture() -> Result<PostureView, AppError> {
+    crate::backend::backend()?.posture().await
+}
+
+/// The diff and replay of a level against the current posture; writes nothing.
+#[server(prefix = "/console/fn")]
+pub async fn simulate_level(level: String) -> Result<SimulateView, AppError> {
+    crate::backend::backend()?.simulate(level).await
+}
+
+/// Applies an autonomy level in one transaction; returns the audit id of the change.
+#[server(prefix = "/console/fn")]
+pub async fn apply_level(csrf: String, level: String) -> Result<i64, AppError> {
+    crate::backend::backend()?.apply_level(csrf, level).await
+}
+
+/// Undoes an autonomy change (or a previous undo); `force` overrides the stale check.
+#[server(prefix = "/console/fn")]
+pub async fn undo_autonomy(csrf: String, audit_id: i64, force: bool) -> Result<i64, AppError> {
+    crate::backend::backend()?.undo_autonomy(csrf, audit_id, force).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_audit(verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError> {
+    crate::backend::backend()?.audit(verb, cursor).await
 }

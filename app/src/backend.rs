@@ -29,6 +29,11 @@ pub trait Backend: Send + Sync {
     async fn add_member(&self, csrf: String, email: String, role: String) -> Result<AddedMemberView, AppError>;
     async fn change_member_role(&self, csrf: String, user_id: i64, role: String) -> Result<(), AppError>;
     async fn remove_member(&self, csrf: String, user_id: i64) -> Result<(), AppError>;
+    async fn posture(&self) -> Result<PostureView, AppError>;
+    async fn simulate(&self, level: String) -> Result<SimulateView, AppError>;
+    async fn apply_level(&self, csrf: String, level: String) -> Result<i64, AppError>;
+    async fn undo_autonomy(&self, csrf: String, audit_id: i64, force: bool) -> Result<i64, AppError>;
+    async fn audit(&self, verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError>;
 }
 
 /// The backend provided by the server; a missing context is an internal error, never a panic.

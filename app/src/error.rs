@@ -26,6 +26,9 @@ pub enum AppError {
     Invalid { message: String, fields: Vec<FieldMessage> },
     #[error("{0}")]
     Conflict(String),
+    /// An undo whose target was followed by other posture changes; `force` overrides.
+    #[error("{message}")]
+    StaleUndo { message: String, changes_since: Vec<crate::types::LaterChangeView> },
     #[error("{0}")]
     RateLimited(String),
     /// The request did not reach the server function (network, encoding).

@@ -35,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -57,7 +58,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage />
                 <Route path=path!("/setup") view=pages::setup::SetupPage />
                 <ParentRoute path=path!("") view=components::layout::SignedInLayout>
-                    <Route path=path!("") view=|| view! { <Redirect path="/keys" /> } />
+                    <Route path=path!("") view=|| view! { <Redirect path="/posture" /> } />
+                    <Route path=path!("posture") view=pages::posture::PosturePage />
+                    <Route path=path!("posture/simulate") view=pages::simulate::SimulatePage />
+                    <Route path=path!("audit") view=pages::audit::AuditPage />
                     <Route path=path!("keys") view=pages::keys::KeysPage />
                     <Route path=path!("members") view=pages::members::MembersPage />
                     <Route path=path!("account") view=pages::account::AccountPage />

@@ -96,3 +96,115 @@ pub struct AddedMemberView {
     pub member: MemberView,
     pub one_time_password: Option<String>,
 }
+
+/// One line of a level card: what the level writes (SPEC §6.2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelCardView {
+    pub level: String,
+    pub summary: String,
+    pub firewall: Vec<String>,
+    pub guardrail: Vec<String>,
+    pub observe_mode: bool,
+}
+
+/// The last autonomy change, for the Posture page's undo.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AutonomyChangeView {
+    pub audit_id: i64,
+    pub verb: String,
+    pub level: Option<String>,
+    pub created_at: String,
+    pub actor_label: String,
+    pub undo_available: bool,
+}
+
+/// Verdict counts of one day, for the Posture chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerdictDayView {
+    pub day: String,
+    pub allow: i64,
+    pub audit: i64,
+    pub deny: i64,
+    pub other: i64,
+}
+
+/// The Posture page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostureView {
+    pub current_level: String,
+    pub observe_mode: bool,
+    pub default_policy: Option<String>,
+    pub default_guardrail: Option<String>,
+    pub last_change: Option<AutonomyChangeView>,
+    pub levels: Vec<LevelCardView>,
+    pub verdicts_by_day: Vec<VerdictDayView>,
+}
+
+/// One object's part of a simulate diff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectDiffView {
+    pub name: String,
+    pub action: String,
+    pub rules_added: Vec<String>,
+    pub rules_removed: Vec<String>,
+    pub rules_changed: Vec<String>,
+}
+
+/// A before → after pair, already formatted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One row of the replay table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayRowView {
+    pub tool_name: String,
+    pub surface: String,
+    pub rule_label: String,
+    pub counts: String,
+}
+
+/// The Simulate page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimulateView {
+    pub level: String,
+    pub objects: Vec<ObjectDiffView>,
+    pub changes: Vec<ChangeView>,
+    pub events_considered: i64,
+    pub unaffected: i64,
+    pub approximate: i64,
+    pub firewall_totals: String,
+    pub by_tool: Vec<ReplayRowView>,
+    pub guardrail_totals: String,
+    pub guardrail_rows: Vec<ReplayRowView>,
+}
+
+/// One audit row (the posture snapshot is never sent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub created_at: String,
+    pub actor_label: String,
+    pub verb: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub metadata: String,
+    pub undo_available: Option<bool>,
+}
+
+/// A page of the audit feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditPageView {
+    pub entries: Vec<AuditEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A later posture change that makes an undo stale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaterChangeView {
+    pub audit_id: i64,
+    pub verb: String,
+}

@@ -5,6 +5,8 @@ import { act, apiSession, BASE_URL, createUser, expect, find } from '../support.
 export async function developerCreatesAKeyAndSeesTheSecretOnce({ page, shot }) {
   const developer = await createUser('developer');
   await act.signIn(page, developer);
+  await expect.url(page, '/posture');
+  await page.click('a[href="/keys"]');
   await expect.url(page, '/keys');
   await expect.hydrated(page);
   assert.equal((await page.textContent('#role-badge')).trim(), 'developer');
@@ -29,6 +31,8 @@ export async function developerCreatesAKeyAndSeesTheSecretOnce({ page, shot }) {
 export async function memberSeesNoKeyCreationAndTheApiRefusesIt({ page, shot }) {
   const member = await createUser('member');
   await act.signIn(page, member);
+  await expect.url(page, '/posture');
+  await page.goto(`${BASE_URL}/keys`);
   await expect.url(page, '/keys');
   await expect.hydrated(page);
   assert.equal((await page.textContent('#role-badge')).trim(), 'member');
@@ -59,7 +63,7 @@ export async function anonymousVisitorsAreSentToLogin({ page }) {
 
 export async function ownerManagesMembersAndSignsOut({ page, shot }) {
   await act.signIn(page, { email: 'owner@example.com', password: 'owner-password-123' });
-  await expect.url(page, '/keys');
+  await expect.url(page, '/posture');
   await expect.hydrated(page);
   await page.click('a[href="/members"]');
   await expect.url(page, '/members');

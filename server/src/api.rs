@@ -9,6 +9,14 @@ pub mod guard;
 mod identity;
 mod keys;
 mod members;
+mod audit;
+mod feeds;
+mod autonomy;
+mod firewall;
+mod guardrails;
+mod posture_dto;
+mod posture_routes;
+mod workspace;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -36,6 +44,12 @@ pub fn build_api_router(state: &AppState) -> Router<AppState> {
         .route("/keys/{id}/rotate", post(keys::rotate))
         .route("/members", get(members::list).post(members::add))
         .route("/members/{user_id}", axum::routing::patch(members::change_role).delete(members::remove))
+        .merge(posture_routes::routes())
+        .route("/workspace/firewall/events", get(feeds::events))
+        .route("/workspace/firewall/runs", get(feeds::runs))
+        .route("/workspace/firewall/runs/{run_id}", get(feeds::trace))
+        .route("/workspace/firewall/discovered", get(feeds::discovered))
+        .route("/guardrails/matches", get(feeds::matches))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard::authenticate))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -4,6 +4,7 @@
 
 mod backend;
 mod convert;
+mod posture;
 
 pub use backend::ConsoleBackend;
 

@@ -4,10 +4,21 @@
 //! [`ServiceError`] to their envelopes. Start with `identity` (who is calling), then `api_keys`.
 
 pub mod api_keys;
+pub mod audit_feed;
+pub mod autonomy;
+pub mod autonomy_restore;
+pub mod firewall;
+pub mod guardrail_test;
+pub mod guardrails;
 pub mod error;
+pub mod feeds;
 pub mod identity;
 pub mod members;
 pub mod models;
+pub mod verdict_stats;
+pub mod posture;
+pub mod recorder;
+pub mod relay;
 
 use std::sync::Arc;
 
@@ -26,11 +37,16 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub secrets: SecretBox,
+    /// Serializes posture changes per workspace (see `posture`).
+    pub posture_locks: Arc<posture::PostureLocks>,
+    /// Providers, rate limits, the posture cache and the feed recorder of the relay (see `relay`).
+    pub relay: Arc<relay::RelayRuntime>,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, secrets: SecretBox) -> Self {
-        Self { db, config, secrets }
+        let relay = Arc::new(relay::RelayRuntime::new(&config, db.clone()));
+        Self { db, config, secrets, posture_locks: Arc::default(), relay }
     }
 }
 

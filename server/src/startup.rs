@@ -138,12 +138,14 @@ pub async fn serve(config: Config, env: StartupEnv) -> anyhow::Result<()> {
             println!("No users yet. Create the first Owner within 24 h at: {public_url}/setup?token={token}");
         }
     }
-    let router = build_router(AppState { services, leptos });
+    let router = build_router(AppState { services: services.clone(), leptos });
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("Palisade listening on http://{listen} (console {public_url}/login, OpenAI base URL {public_url}/v1)");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Drain the feed recorder: every request row, event and match queued before shutdown is written.
+    services.flush_records().await;
     Ok(())
 }
 

@@ -6,11 +6,21 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod discovered_tools;
 pub mod entity;
+pub mod firewall;
+pub mod firewall_events;
+pub mod guardrail_matches;
+pub mod guardrails;
+pub mod keyset;
 pub mod login_failures;
 pub mod memberships;
+pub mod posture_feeds;
+pub mod requests;
+pub mod run_spend;
 pub mod setup_tokens;
 pub mod users;
+pub mod verdict_stats;
 pub mod workspaces;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};

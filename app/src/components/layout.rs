@@ -19,7 +19,13 @@ pub fn use_session() -> SessionResource {
 }
 
 /// Navigation entries: path, label and the lowest role that may open the page.
-const NAV: &[(&str, &str, &str)] = &[("/keys", "API Keys", "member"), ("/members", "Members", "member"), ("/account", "Account", "member")];
+const NAV: &[(&str, &str, &str)] = &[
+    ("/posture", "Posture", "member"),
+    ("/audit", "Audit", "member"),
+    ("/keys", "API Keys", "member"),
+    ("/members", "Members", "member"),
+    ("/account", "Account", "member"),
+];
 
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
@@ -57,7 +63,7 @@ fn Frame(session: SessionView) -> impl IntoView {
             <header class="bg-slate-900 text-white shadow">
                 <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-3">
                     <div class="flex items-center gap-6">
-                        <a href="/keys" class="flex items-center gap-2 text-lg font-bold tracking-tight">
+                        <a href="/posture" class="flex items-center gap-2 text-lg font-bold tracking-tight">
                             <span class="inline-block h-6 w-6 rounded-md bg-indigo-500"></span>
                             "Palisade"
                         </a>
@@ -67,7 +73,7 @@ fn Frame(session: SessionView) -> impl IntoView {
                         <span class="text-slate-400">"Workspace"</span>
                         <span id="workspace-name" class="font-semibold">{session.workspace_name.clone()}</span>
                         <span id="role-badge"><Badge text=session.role.clone() tone="indigo" /></span>
-                        <span class="hidden text-slate-300 md:inline">{session.email.clone()}</span>
+                        <span class="hidden text-slate-300 xl:inline">{session.email.clone()}</span>
                         <ActionForm action=logout>
                             <CsrfField token=session.csrf_token.clone() />
                             <button id="sign-out" type="submit" class="rounded-md border border-slate-600 px-3 py-1 text-slate-200 hover:bg-slate-800">

@@ -11,26 +11,40 @@ use crate::types::{ApiKeyView, CreatedKeyView, SessionView};
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
+    // Resources and actions are created here, synchronously, so the server and the hydrating client
+    // create them in the same order (created inside a Suspend, they broke hydration).
     let session = use_session();
+    let actions = KeyActions {
+        create: ServerAction::<CreateKey>::new(),
+        rotate: ServerAction::<RotateKey>::new(),
+        toggle: ServerAction::<SetKeyActive>::new(),
+        delete: ServerAction::<DeleteKey>::new(),
+    };
+    let keys = Resource::new(
+        move || (actions.create.version().get(), actions.rotate.version().get(), actions.toggle.version().get(), actions.delete.version().get()),
+        |_| list_keys(),
+    );
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                session.await.map(|session| view! { <KeysView session /> })
+                session.await.map(|session| view! { <KeysView session actions keys /> })
             })}
         </Suspense>
     }
 }
 
+/// The page's write actions.
+#[derive(Clone, Copy)]
+struct KeyActions {
+    create: ServerAction<CreateKey>,
+    rotate: ServerAction<RotateKey>,
+    toggle: ServerAction<SetKeyActive>,
+    delete: ServerAction<DeleteKey>,
+}
+
 #[component]
-fn KeysView(session: SessionView) -> impl IntoView {
-    let create = ServerAction::<CreateKey>::new();
-    let rotate = ServerAction::<RotateKey>::new();
-    let toggle = ServerAction::<SetKeyActive>::new();
-    let delete = ServerAction::<DeleteKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), rotate.version().get(), toggle.version().get(), delete.version().get()),
-        |_| list_keys(),
-    );
+fn KeysView(session: SessionView, actions: KeyActions, keys: Resource<Result<Vec<ApiKeyView>, AppError>>) -> impl IntoView {
+    let KeyActions { create, rotate, toggle, delete } = actions;
     let can_manage = session.at_least("developer");
     let can_gateway = session.at_least("admin");
     let csrf = session.csrf_token.clone();
@@ -123,8 +137,10 @@ fn CreateKeyForm(action: ServerAction<CreateKey>, csrf: String, can_gateway: boo
                 <div>
                     <label for="key-kind" class=LABEL>"Kind"</label>
                     <select id="key-kind" name="kind" class=INPUT>
+                        // Options are static: dynamic children inside <select> leave hydration markers that
+                        // Chromium's select parser drops, so role gating uses attributes instead.
                         <option value="relay">"Relay (sk-pal-…)"</option>
-                        {can_gateway.then(|| view! { <option value="gateway">"Gateway (gk-pal-…)"</option> })}
+                        <option value="gateway" disabled=!can_gateway hidden=!can_gateway>"Gateway (gk-pal-…)"</option>
                     </select>
                 </div>
                 <div>

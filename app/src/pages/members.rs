@@ -10,12 +10,31 @@ use crate::types::{MemberView, SessionView, ROLES};
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
+    // Resources and actions are created here, synchronously, so the server and the hydrating client
+    // create them in the same order (creating them inside a Suspend broke hydration).
     let session = use_session();
+    let add = ServerAction::<AddMember>::new();
+    let change = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let members = Resource::new(move || (add.version().get(), change.version().get(), remove.version().get()), |_| list_members());
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move { session.await.map(|session| view! { <MembersView session /> }) })}
+            {move || Suspend::new(async move {
+                session.await.map(|session| view! { <MembersView session add change remove members /> })
+            })}
         </Suspense>
     }
+}
+
+/// The four role options with static structure (dynamic children inside <select> leave hydration
+/// markers that Chromium's select parser drops); roles the user may not grant are disabled and hidden.
+fn role_options(assignable: &[&'static str], selected: Option<&str>) -> impl IntoView {
+    let option = |role: &'static str| {
+        let allowed = assignable.contains(&role);
+        let is_selected = selected == Some(role);
+        view! { <option value=role selected=is_selected disabled=!allowed hidden=!allowed>{role}</option> }
+    };
+    (option("member"), option("developer"), option("admin"), option("owner"))
 }
 
 /// Roles the signed-in user may grant: Admins up to Developer, Owners any.
@@ -25,11 +44,13 @@ fn assignable_roles(session: &SessionView) -> Vec<&'static str> {
 }
 
 #[component]
-fn MembersView(session: SessionView) -> impl IntoView {
-    let add = ServerAction::<AddMember>::new();
-    let change = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let members = Resource::new(move || (add.version().get(), change.version().get(), remove.version().get()), |_| list_members());
+fn MembersView(
+    session: SessionView,
+    add: ServerAction<AddMember>,
+    change: ServerAction<ChangeMemberRole>,
+    remove: ServerAction<RemoveMember>,
+    members: Resource<Result<Vec<MemberView>, crate::error::AppError>>,
+) -> impl IntoView {
     let can_manage = session.at_least("admin");
     let roles = assignable_roles(&session);
     let csrf = session.csrf_token.clone();
@@ -40,7 +61,7 @@ fn MembersView(session: SessionView) -> impl IntoView {
                 <p class="mt-1 text-sm text-slate-500">"Member < Developer < Admin < Owner. Roles apply at once."</p>
             </div>
             {can_manage.then(|| {
-                let options = roles.iter().map(|role| view! { <option value=*role>{*role}</option> }).collect_view();
+                let options = role_options(&roles, None);
                 view! {
                     <section class=CARD>
                         <h2 class="mb-4 text-lg font-semibold">"Add a member"</h2>
@@ -99,10 +120,7 @@ fn MemberTable(
                 && member.user_id != session.user_id
                 && (session.at_least("owner") || crate::types::role_rank(&member.role) < crate::types::role_rank("admin"));
             let (csrf_change, csrf_remove) = (session.csrf_token.clone(), session.csrf_token.clone());
-            let options = roles
-                .iter()
-                .map(|role| view! { <option value=*role selected=member.role == *role>{*role}</option> })
-                .collect_view();
+            let options = role_options(&roles, Some(&member.role));
             view! {
                 <tr class="border-t border-slate-100 dark:border-slate-800">
                     <td class=TD><div class="font-medium">{member.display_name.clone()}</div><div class="text-xs text-slate-500">{member.email.clone()}</div></td>

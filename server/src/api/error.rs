@@ -42,6 +42,9 @@ pub fn status_and_code(err: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::KeyExpired => (StatusCode::UNAUTHORIZED, "key_expired"),
         ServiceError::AccessDenied => (StatusCode::FORBIDDEN, "access_denied"),
         ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        ServiceError::VersionMismatch(..) => (StatusCode::CONFLICT, "version_mismatch"),
+        ServiceError::StaleUndo { .. } => (StatusCode::CONFLICT, "stale_undo"),
+        ServiceError::UndoUnavailable => (StatusCode::CONFLICT, "undo_unavailable"),
         ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
@@ -56,6 +59,11 @@ impl IntoResponse for ApiError {
         if let ServiceError::Invalid(fields) = &self.0 {
             body["error"]["fields"] =
                 fields.iter().map(|field| json!({ "field": field.field, "message": field.message })).collect();
+        }
+        if let ServiceError::StaleUndo { changes } = &self.0 {
+            body["error"]["details"] = json!({
+                "changes_since": changes.iter().map(|(id, verb)| json!({ "audit_id": id, "verb": verb })).collect::<Vec<_>>()
+            });
         }
         let mut response = (status, axum::Json(body)).into_response();
         if let ServiceError::RateLimited { retry_after_secs } = self.0 {

@@ -15,6 +15,7 @@ use tower_sessions::Session;
 use crate::auth::session::{self, csrf_matches, SessionIdentity};
 use crate::auth::session_store;
 use crate::console::convert::{app_error, key_view, member_view, membership_view};
+use crate::console::posture;
 use crate::service::api_keys::KeyInput;
 use crate::service::identity::Principal;
 use crate::service::{ServiceError, Services};
@@ -218,5 +219,30 @@ impl Backend for ConsoleBackend {
     async fn remove_member(&self, csrf: String, user_id: i64) -> Result<(), AppError> {
         let (principal, _) = self.writer(&csrf).await?;
         self.services.remove_member(&principal, user_id, Utc::now()).await.map_err(app_error)
+    }
+
+    async fn posture(&self) -> Result<PostureView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        posture::posture(&self.services, &principal).await
+    }
+
+    async fn simulate(&self, level: String) -> Result<SimulateView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        posture::simulate(&self.services, &principal, &level).await
+    }
+
+    async fn apply_level(&self, csrf: String, level: String) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        posture::apply(&self.services, &principal, &level).await
+    }
+
+    async fn undo_autonomy(&self, csrf: String, audit_id: i64, force: bool) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        posture::undo(&self.services, &principal, audit_id, force).await
+    }
+
+    async fn audit(&self, verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        posture::audit(&self.services, &principal, verb, cursor).await
     }
 }

@@ -18,7 +18,17 @@ pub fn app_error(err: ServiceError) -> AppError {
             message: err.to_string(),
             fields: fields.iter().map(|field| FieldMessage { field: field.field.clone(), message: field.message.clone() }).collect(),
         },
-        ServiceError::NameTaken(_) | ServiceError::Conflict(_) => AppError::Conflict(err.to_string()),
+        ServiceError::NameTaken(_)
+        | ServiceError::Conflict(_)
+        | ServiceError::VersionMismatch(..)
+        | ServiceError::UndoUnavailable => AppError::Conflict(err.to_string()),
+        ServiceError::StaleUndo { ref changes } => AppError::StaleUndo {
+            message: err.to_string(),
+            changes_since: changes
+                .iter()
+                .map(|(audit_id, verb)| app::types::LaterChangeView { audit_id: *audit_id, verb: verb.clone() })
+                .collect(),
+        },
         ServiceError::RateLimited { .. } => AppError::RateLimited(err.to_string()),
         ServiceError::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error in a console server function");

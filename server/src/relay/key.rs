@@ -1,4 +1,5 @@
-//! The relay key extractor: pipeline stages 1–3 (known active relay key, not expired, client IP allowed).
+//! The relay key extractor: pipeline stages 1–4 (known active relay key, not expired, client IP allowed,
+//! rate limit).
 //! A session cookie is ignored here; a gateway key is 403 `forbidden` (SPEC §8.2).
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -27,6 +28,8 @@ where
         let services = Services::from_ref(state);
         let token = bearer(&parts.headers).ok_or(ServiceError::InvalidApiKey)?;
         let key = services.authenticate_key(token, KeyKind::Relay, client_ip(parts), Utc::now()).await?;
+        // Stage 4: every authenticated request takes a token, whatever happens to it later (§3.6).
+        services.check_rate_limit(&key)?;
         Ok(RelayCaller { key })
     }
 }

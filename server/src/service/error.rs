@@ -53,6 +53,15 @@ pub enum ServiceError {
     /// A state conflict that is not a name clash (e.g. removing the last Owner).
     #[error("{0}")]
     Conflict(String),
+    /// A write named a `version` that is no longer current (SPEC §4.12).
+    #[error("{0} was changed since version {1}; reload and try again")]
+    VersionMismatch(&'static str, i64),
+    /// Posture changed after the targeted autonomy row (SPEC §6.5); `changes` lists `(audit_id, verb)`.
+    #[error("the posture changed after this autonomy change; undo anyway with force")]
+    StaleUndo { changes: Vec<(i64, String)> },
+    /// The targeted autonomy row has no snapshot (it exceeded the cap).
+    #[error("this change cannot be undone: its snapshot exceeded the size cap")]
+    UndoUnavailable,
     /// Anything unexpected; the cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

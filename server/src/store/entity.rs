@@ -3,8 +3,17 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod discovered_tool;
+pub mod firewall_event;
+pub mod firewall_policy;
+pub mod firewall_rule;
+pub mod guardrail;
+pub mod guardrail_match;
+pub mod guardrail_version;
 pub mod login_failure;
 pub mod membership;
+pub mod request;
+pub mod run_spend;
 pub mod session;
 pub mod setup_token;
 pub mod user;

@@ -34,6 +34,10 @@ struct Fixture {
     /// Edited and rotated by the table; the callers' own keys stay untouched.
     gateway_key_id: i64,
     member_user_id: i64,
+    guardrail_id: i64,
+    policy_id: i64,
+    rule_id: i64,
+    audit_id: i64,
 }
 
 fn unique(prefix: &str) -> String {
@@ -98,8 +102,110 @@ fn rows() -> Vec<Row> {
             body: || Some(json!({"role": "member"})),
             expect: [401, 403, 403, 200, 200, 401, 401],
         },
+        Row { name: "list guardrails", method: Method::GET, path: |_| "/api/guardrails".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "get guardrail", method: Method::GET, path: |f| format!("/api/guardrails/{}", f.guardrail_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "guardrail history", method: Method::GET, path: |f| format!("/api/guardrails/{}/history", f.guardrail_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "guardrail keys", method: Method::GET, path: |f| format!("/api/guardrails/{}/keys", f.guardrail_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "guardrail meta", method: Method::GET, path: |_| "/api/guardrails/meta".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "guardrail presets", method: Method::GET, path: |_| "/api/guardrails/presets".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "create guardrail", method: Method::POST, path: |_| "/api/guardrails".into(), body: || Some(json!({"name": unique("g")})), expect: [401, 403, 201, 201, 201, 401, 401] },
+        Row { name: "replace guardrail", method: Method::PUT, path: |f| format!("/api/guardrails/{}", f.guardrail_id), body: || Some(json!({"name": "authz-g"})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "revert guardrail", method: Method::POST, path: |f| format!("/api/guardrails/{}/revert", f.guardrail_id), body: || Some(json!({"version": 1})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "delete guardrail", method: Method::DELETE, path: |_| "/api/guardrails/999999".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row { name: "apply preset", method: Method::POST, path: |_| "/api/guardrails/presets/pii_shield/apply".into(), body: || Some(json!({"name": unique("preset")})), expect: [401, 403, 201, 201, 201, 401, 401] },
+        Row {
+            name: "guardrail test",
+            method: Method::POST,
+            path: |_| "/api/guardrails/test".into(),
+            body: || Some(json!({"draft": {"name": "d"}, "stage": "input", "text": "hi"})),
+            expect: [401, 200, 200, 200, 200, 401, 401],
+        },
+        Row {
+            name: "guardrail test with advanced rules",
+            method: Method::POST,
+            path: |_| "/api/guardrails/test".into(),
+            body: || Some(json!({"draft": {"name": "d"}, "stage": "input", "text": "hi", "include_advanced": true})),
+            expect: [401, 403, 200, 200, 200, 401, 401],
+        },
+        Row { name: "get workspace", method: Method::GET, path: |_| "/api/workspace".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "posture settings", method: Method::PATCH, path: |_| "/api/workspace/settings".into(), body: || Some(json!({"observe_mode": false})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "retention setting", method: Method::PATCH, path: |_| "/api/workspace/settings".into(), body: || Some(json!({"log_retention_days": 30})), expect: [401, 403, 403, 200, 200, 401, 401] },
+        Row { name: "list policies", method: Method::GET, path: |_| "/api/workspace/firewall/policies".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "get policy", method: Method::GET, path: |f| format!("/api/workspace/firewall/policies/{}", f.policy_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "templates", method: Method::GET, path: |_| "/api/workspace/firewall/templates".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "autonomy state", method: Method::GET, path: |_| "/api/workspace/firewall/autonomy".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "simulate", method: Method::GET, path: |_| "/api/workspace/firewall/simulate?level=tight".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "create policy", method: Method::POST, path: |_| "/api/workspace/firewall/policies".into(), body: || Some(json!({"name": unique("p")})), expect: [401, 403, 201, 201, 201, 401, 401] },
+        Row { name: "shadow toggle", method: Method::PATCH, path: |f| format!("/api/workspace/firewall/policies/{}", f.policy_id), body: || Some(json!({"shadow_mode": false})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "delete policy", method: Method::DELETE, path: |_| "/api/workspace/firewall/policies/999999".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row {
+            name: "create rule",
+            method: Method::POST,
+            path: |f| format!("/api/workspace/firewall/policies/{}/rules", f.policy_id),
+            body: || Some(json!({"verdict": "allow", "tool_name_glob": "kb.*"})),
+            expect: [401, 403, 201, 201, 201, 401, 401],
+        },
+        Row {
+            name: "edit rule",
+            method: Method::PATCH,
+            path: |f| format!("/api/workspace/firewall/policies/{}/rules/{}", f.policy_id, f.rule_id),
+            body: || Some(json!({"priority": 5})),
+            expect: [401, 403, 200, 200, 200, 401, 401],
+        },
+        Row {
+            name: "delete rule",
+            method: Method::DELETE,
+            path: |f| format!("/api/workspace/firewall/policies/{}/rules/999999", f.policy_id),
+            body: || None,
+            expect: [401, 403, 404, 404, 404, 401, 401],
+        },
+        Row {
+            name: "replace rules",
+            method: Method::PUT,
+            path: |f| format!("/api/workspace/firewall/policies/{}/rules", f.policy_id),
+            body: || Some(json!({"rules": []})),
+            expect: [401, 403, 200, 200, 200, 401, 401],
+        },
+        Row {
+            name: "apply template",
+            method: Method::POST,
+            path: |_| "/api/workspace/firewall/templates/apply".into(),
+            body: || Some(json!({"template": "rag", "name": unique("rag")})),
+            expect: [401, 403, 201, 201, 201, 401, 401],
+        },
+        Row {
+            name: "firewall test sandbox",
+            method: Method::POST,
+            path: |_| "/api/workspace/firewall/test".into(),
+            body: || Some(json!({"draft": {"name": "d"}, "surface": "mcp", "tool_name": "kb.search"})),
+            expect: [401, 403, 200, 200, 200, 401, 401],
+        },
+        Row { name: "apply autonomy", method: Method::POST, path: |_| "/api/workspace/firewall/autonomy".into(), body: || Some(json!({"level": "permissive"})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "undo autonomy", method: Method::POST, path: |_| "/api/workspace/firewall/autonomy/undo/999999".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row { name: "audit feed", method: Method::GET, path: |_| "/api/audit?verb=guardrail_create".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "audit row", method: Method::GET, path: |f| format!("/api/audit/{}", f.audit_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "models", method: Method::GET, path: |_| "/v1/models".into(), body: || None, expect: [401, 401, 401, 401, 401, 200, 403] },
         Row { name: "model", method: Method::GET, path: |_| "/v1/models/mock/echo".into(), body: || None, expect: [401, 401, 401, 401, 401, 200, 403] },
+        Row {
+            name: "chat completions",
+            method: Method::POST,
+            path: |_| "/v1/chat/completions".into(),
+            body: || Some(json!({"model": "mock/echo", "messages": [{"role": "user", "content": "hi"}]})),
+            expect: [401, 401, 401, 401, 401, 200, 403],
+        },
+        Row {
+            name: "embeddings",
+            method: Method::POST,
+            path: |_| "/v1/embeddings".into(),
+            body: || Some(json!({"model": "mock/embed", "input": "hi"})),
+            expect: [401, 401, 401, 401, 401, 200, 403],
+        },
+        Row { name: "firewall events", method: Method::GET, path: |_| "/api/workspace/firewall/events".into(), body: || None, expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "runs", method: Method::GET, path: |_| "/api/workspace/firewall/runs".into(), body: || None, expect: [401, 403, 200, 200, 200, 401, 401] },
+        // No such run: Developer+ reach the 404, Members are refused first.
+        Row { name: "run trace", method: Method::GET, path: |_| "/api/workspace/firewall/runs/run-x".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row { name: "guardrail matches", method: Method::GET, path: |_| "/api/guardrails/matches".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "discovered tools", method: Method::GET, path: |_| "/api/workspace/firewall/discovered".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row {
             name: "gateway plane",
             method: Method::POST,
@@ -124,7 +230,15 @@ async fn every_route_answers_only_the_callers_the_spec_allows() {
         .expect("query")
         .expect("member exists")
         .id;
-    let fixture = Fixture { relay_key_id, gateway_key_id, member_user_id };
+    let owner = app.as_role(Role::Owner).await;
+    let (_, guardrail, _) = app.send(Method::POST, "/api/guardrails", &owner, Some(json!({"name": "authz-g"}))).await;
+    let (_, policy, _) = app
+        .send(Method::POST, "/api/workspace/firewall/policies", &owner, Some(json!({"name": "authz-p", "rules": [{"verdict": "deny"}]})))
+        .await;
+    let guardrail_id = guardrail["id"].as_i64().expect("guardrail id");
+    let (policy_id, rule_id) = (policy["id"].as_i64().expect("policy id"), policy["rules"][0]["id"].as_i64().expect("rule id"));
+    let audit_id = server::store::audit::recent(&app.services.db, app.workspace_id(), 1).await.expect("audit")[0].id;
+    let fixture = Fixture { relay_key_id, gateway_key_id, member_user_id, guardrail_id, policy_id, rule_id, audit_id };
     let mut callers = Vec::new();
     for who in WHO {
         let caller = match who {

@@ -3,7 +3,13 @@
 
 mod api_errors;
 mod authz;
+mod engine_purity;
+mod posture;
+mod posture_autonomy;
 mod relay;
+mod relay_chat;
+mod relay_posture;
+mod relay_upstream;
 mod sessions;
 mod store;
 mod support;

@@ -57,12 +57,25 @@ impl TestApp {
         Self::on(url, dir).await
     }
 
+    /// An app on a temporary SQLite file with `tweak` applied to its configuration (e.g. a tiny
+    /// `autonomy.snapshot_cap_bytes`).
+    pub async fn with_config(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("palisade.db").display());
+        Self::build(url, dir, tweak).await
+    }
+
     /// An app on `url` (SQLite or PostgreSQL).
     pub async fn on(url: String, dir: tempfile::TempDir) -> TestApp {
+        Self::build(url, dir, |_| {}).await
+    }
+
+    async fn build(url: String, dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::default();
         config.database.url = url;
         config.server.public_url = PUBLIC_URL.into();
         config.server.secure_cookies = false;
+        tweak(&mut config);
         let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         let services = server::startup::build_services(config.clone(), Some(key)).await.expect("services");
         services.bootstrap(Some(("owner@example.com", PASSWORD)), Utc::now()).await.expect("bootstrap");

@@ -7,7 +7,10 @@ mod ids;
 mod password;
 mod patterns;
 mod personal;
+mod scan;
 mod secrets;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,10 +161,16 @@ pub fn detect(text: &str, entities: &[Entity]) -> Vec<PiiFinding> {
 
 /// Like `detect`, with the current date (for the `cn_resident_id` "not in the future" check).
 pub fn detect_on(text: &str, entities: &[Entity], today: CivilDate) -> Vec<PiiFinding> {
+    detect_mode(text, entities, today, false)
+}
+
+/// `detect_on` with the choice of trigger searches: `reference` uses the straightforward ones that the
+/// fast ones must agree with (the property tests compare both).
+pub(crate) fn detect_mode(text: &str, entities: &[Entity], today: CivilDate, reference: bool) -> Vec<PiiFinding> {
     let raw = match Stripped::new(text) {
         // Zero-width characters are ignored while matching and kept inside the span (DETECTION §1.5).
         Some(stripped) => {
-            let mut found = candidates(&stripped.text, entities, today);
+            let mut found = candidates(&stripped.text, entities, today, reference);
             for f in &mut found {
                 let (s, e) = stripped.map_span(f.start, f.end);
                 f.start = s;
@@ -169,14 +178,14 @@ pub fn detect_on(text: &str, entities: &[Entity], today: CivilDate) -> Vec<PiiFi
             }
             found
         }
-        None => candidates(text, entities, today),
+        None => candidates(text, entities, today, reference),
     };
     resolve_overlaps(raw)
 }
 
-fn candidates(text: &str, entities: &[Entity], today: CivilDate) -> Vec<PiiFinding> {
+fn candidates(text: &str, entities: &[Entity], today: CivilDate, reference: bool) -> Vec<PiiFinding> {
     let p = patterns::get();
-    let scan = patterns::Scan::new(text, today);
+    let scan = scan::Scan::with_mode(text, today, reference);
     let mut out = Vec::new();
     for &entity in dedup(entities).iter() {
         let before = out.len();
@@ -233,11 +242,27 @@ pub fn resolve_overlaps(mut found: Vec<PiiFinding>) -> Vec<PiiFinding> {
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by_key(|&i| rank(&found[i]));
     let mut kept: Vec<PiiFinding> = Vec::with_capacity(found.len());
-    for i in order {
-        let f = found[i];
-        let clash = kept.iter().any(|k| k.entity.family() == f.entity.family() && k.start < f.end && f.start < k.end);
-        if !clash {
-            kept.push(f);
+    if found.iter().all(|f| f.start < f.end) {
+        // The kept spans of one family are disjoint, so among them only the last one starting before
+        // `f.end` can overlap `f`: a map lookup instead of a scan of every kept span (texts with
+        // thousands of findings would otherwise be quadratic).
+        let mut spans: [BTreeMap<usize, usize>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        for i in order {
+            let f = found[i];
+            let family = &mut spans[usize::from(f.entity.family() == Family::Secret)];
+            let clash = family.range(..f.end).next_back().is_some_and(|(_, &end)| f.start < end);
+            if !clash {
+                family.insert(f.start, f.end);
+                kept.push(f);
+            }
+        }
+    } else {
+        for i in order {
+            let f = found[i];
+            let clash = kept.iter().any(|k| k.entity.family() == f.entity.family() && k.start < f.end && f.start < k.end);
+            if !clash {
+                kept.push(f);
+            }
         }
     }
     kept.sort_by_key(|f| (f.start, f.end, f.entity));

@@ -7,12 +7,26 @@ use std::ops::Range;
 
 use regex::{Captures, Regex};
 
+/// Lazy-DFA cache limit of the built-in patterns. Under the regex crate's default (2 MiB) the Unicode
+/// classes of `email`, `url` & co. do not fit, and the engine silently falls back to its NFA simulation,
+/// some 50 times slower; the cache only grows as far as a search needs.
+pub const DFA_SIZE_LIMIT: usize = 1 << 23;
+
+/// Compiles a constant built-in pattern with `DFA_SIZE_LIMIT`.
+pub fn builtin_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern).size_limit(1 << 24).dfa_size_limit(DFA_SIZE_LIMIT).build()
+}
+
 /// Zero-width characters that DETECTION §1.5 says must not hide an entity.
 pub const ZERO_WIDTH: [char; 5] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'];
 
 /// Whether `text` contains a zero-width character (a byte search: every one of them starts with 0xE2
 /// or 0xEF in UTF-8, which prose rarely contains).
 pub fn has_zero_width(text: &str) -> bool {
+    if text.is_ascii() {
+        // A vectorized check, several times faster than any search.
+        return false;
+    }
     // The regex engine's memchr prefilter on the two lead bytes makes this a fast scan.
     static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
     match RE.get_or_init(|| Regex::new("[\u{200B}-\u{200D}\u{2060}\u{FEFF}]").ok()) {
@@ -121,6 +135,18 @@ pub fn captures_in<'t>(re: &Regex, text: &'t str, window: Range<usize>, mut f: i
     }
 }
 
+/// Like `captures_in` for patterns whose groups are not needed: only the DFA search runs, never the
+/// (much slower) capture engine.
+pub fn find_in<'t>(re: &Regex, text: &'t str, window: Range<usize>, mut f: impl FnMut(regex::Match<'t>)) {
+    let Some(hay) = text.get(..window.end) else { return };
+    let mut pos = window.start;
+    while pos <= hay.len() {
+        let Some(m) = re.find_at(hay, pos) else { break };
+        f(m);
+        pos = if m.end() > m.start() { m.end() } else { next_boundary(hay, m.end()) };
+    }
+}
+
 /// The first char boundary after `i` (or `len + 1` at the end, which stops loops).
 pub fn next_boundary(text: &str, i: usize) -> usize {
     let mut j = i + 1;
@@ -154,8 +180,16 @@ pub fn digit_at(text: &str, i: usize) -> bool {
 pub fn line_of(text: &str, i: usize) -> Range<usize> {
     let bytes = text.as_bytes();
     let i = i.min(text.len());
-    let start = bytes.get(..i).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |p| p + 1);
-    let end = bytes.get(i..).and_then(|b| b.iter().position(|&c| c == b'\n' || c == b'\r')).map_or(text.len(), |p| i + p);
+    let (Some(head), Some(tail)) = (text.get(..i), text.get(i..)) else {
+        // Not a char boundary: the byte loops (the newline bytes never occur inside a character).
+        let start = bytes.get(..i).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |p| p + 1);
+        let end = bytes.get(i..).and_then(|b| b.iter().position(|&c| c == b'\n' || c == b'\r')).map_or(text.len(), |p| i + p);
+        return start..end;
+    };
+    // `str::find`/`rfind` with one char are memchr searches (long lines are common: minified JSON, prose).
+    let start = head.rfind('\n').map_or(0, |p| p + 1);
+    let nl = tail.find('\n').unwrap_or(tail.len());
+    let end = i + tail.get(..nl).and_then(|t| t.find('\r')).unwrap_or(nl);
     start..end
 }
 

@@ -10,7 +10,7 @@ fn pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         // INVARIANT: a constant pattern covered by the tests.
-        Regex::new(r#"!\[[^\]\n]*\]\([ \t]*(?:<([^>\n]*)>|([^\s()]+(?:\([^\s()]*\)[^\s()]*)*))(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\)"#)
+        crate::engine::guardrail::text::builtin_regex(r#"!\[[^\]\n]*\]\([ \t]*(?:<([^>\n]*)>|([^\s()]+(?:\([^\s()]*\)[^\s()]*)*))(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\)"#)
             .expect("markdown image pattern compiles")
     })
 }

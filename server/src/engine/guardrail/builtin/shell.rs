@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use crate::engine::guardrail::builtin::merge;
+use crate::engine::guardrail::builtin::shell::quick::{quick_has_trigger, TRIGGERS};
 use crate::engine::guardrail::text::ZERO_WIDTH;
+
+mod quick;
 
 /// Shell-normalized text with, for each output byte, the original span it came from.
 pub struct Normalized {
@@ -87,7 +90,7 @@ fn rules() -> &'static Rules {
     static R: OnceLock<Rules> = OnceLock::new();
     R.get_or_init(|| {
         let sh = r"(?:/usr)?(?:/bin/)?(?:sh|bash|zsh|dash|ksh|fish)(?-u:\b)";
-        let re = |p: &str| Regex::new(p).expect("shell pattern compiles");
+        let re = |p: &str| crate::engine::guardrail::text::builtin_regex(p).expect("shell pattern compiles");
         let others = [
             (format!(r"(?-u:\b)(?:curl|wget)(?-u:\b)[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?{sh}"), false),
             (r"(?-u:\b)(?:bash|sh|zsh|dash|ksh|source)\s*<\(\s*(?:curl|wget)(?-u:\b)[^)\n]*\)".to_string(), false),
@@ -110,14 +113,12 @@ fn rules() -> &'static Rules {
     })
 }
 
-const TRIGGERS: &[&str] = &["rm ", "curl", "wget", "sudo", "chmod", "chown", "mkfs", "dd ", "base64", "nopasswd", "sudoers", "()", "( )"];
 
 /// Finds dangerous shell commands in `text` (byte spans of the original text).
 pub fn detect(text: &str) -> Vec<Range<usize>> {
     // Fast path: every rule needs one of the trigger words, which normalization cannot create from
     // nothing, except by deleting quotes, backslashes or zero-width characters inside them.
-    let quick = quick_normalize(text);
-    if !TRIGGERS.iter().any(|k| quick.contains(k)) {
+    if !quick_has_trigger(text) {
         return Vec::new();
     }
     let n = Normalized::new(text);
@@ -156,38 +157,6 @@ pub fn detect(text: &str) -> Vec<Range<usize>> {
         spans.push(command_bounds(t, m.start(), m.end()));
     }
     merge(spans).into_iter().map(|s| n.map(s)).collect()
-}
-
-/// The normalized text without the offset maps (for the trigger check): a byte loop, since every
-/// character the normalization touches is ASCII except the zero-width ones.
-fn quick_normalize(src: &str) -> String {
-    let b = src.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\'' | b'"' | b'\\' => i += 1,
-            b'$' if b[i..].starts_with(b"${IFS}") || b[i..].starts_with(b"$IFS") => {
-                if out.last() != Some(&b' ') {
-                    out.push(b' ');
-                }
-                i += if b[i + 1] == b'{' { 6 } else { 4 };
-            }
-            b' ' | b'\t' | b'\r' | 0x0B | 0x0C => {
-                if out.last() != Some(&b' ') {
-                    out.push(b' ');
-                }
-                i += 1;
-            }
-            0xE2 | 0xEF if src.get(i..).and_then(|r| r.chars().next()).is_some_and(|ch| ZERO_WIDTH.contains(&ch)) => i += 3,
-            _ => {
-                out.push(c.to_ascii_lowercase());
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Words after which a new command starts.

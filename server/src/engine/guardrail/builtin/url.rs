@@ -12,7 +12,7 @@ fn pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         // INVARIANT: a constant pattern covered by the tests.
-        Regex::new(
+        crate::engine::guardrail::text::builtin_regex(
             r#"(?i)https?://(\[[0-9a-f:.]+\]|[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.?)(?::[0-9]{1,5})?(?:[/?#][^\s<>"`]*)?"#,
         )
         .expect("url pattern compiles")
@@ -25,17 +25,40 @@ pub fn detect(text: &str, allow: &AllowHosts) -> Vec<Range<usize>> {
     if !text.contains("://") {
         return out;
     }
-    for c in pattern().captures_iter(text) {
-        let (Some(m), Some(host)) = (c.get(0), c.get(1)) else { continue };
-        if !host_ok(host.as_str()) || allow.allows(host.as_str().trim_start_matches('[').trim_end_matches(']')) {
+    for m in pattern().find_iter(text) {
+        let (host_start, host) = match host_of(m) {
+            Some(h) => h,
+            // Unreachable by construction; the capture engine is the safe fallback.
+            None => match pattern().captures_at(text, m.start()).and_then(|c| c.get(1)) {
+                Some(h) => (h.start(), h.as_str()),
+                None => continue,
+            },
+        };
+        if !host_ok(host) || allow.allows(host.trim_start_matches('[').trim_end_matches(']')) {
             continue;
         }
         // Trimming never eats into the host (a trailing dot of the host itself is punctuation).
-        let host_end = host.start() + host.as_str().trim_end_matches('.').len();
+        let host_end = host_start + host.trim_end_matches('.').len();
         let end = (m.start() + trim_url(m.as_str()).len()).max(host_end);
         out.push(m.start()..end);
     }
     out
+}
+
+/// The host pattern alone, anchored: the group 1 of `pattern`.
+const HOST: &str = r#"(?i)^(?:\[[0-9a-f:.]+\]|[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.?)"#;
+
+/// The host (group 1) of a URL match, without running the capture engine over the whole URL: the host
+/// follows the first `://`, and since everything after it in `pattern` is optional, the group is the
+/// anchored leftmost-first match of the host pattern there.
+fn host_of<'t>(m: regex::Match<'t>) -> Option<(usize, &'t str)> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE.get_or_init(|| crate::engine::guardrail::text::builtin_regex(HOST).ok()).as_ref()?;
+    // The host starts right after the scheme's `://`, and `HOST` is anchored with `^` on that slice.
+    let url = m.as_str();
+    let at = url.find("://")? + 3;
+    let h = re.find(url.get(at..)?)?;
+    Some((m.start() + at + h.start(), h.as_str()))
 }
 
 fn host_ok(host: &str) -> bool {
@@ -94,6 +117,20 @@ mod tests {
     fn skips_schemeless_other_schemes_and_placeholders() {
         for t in ["www.example.net", "docs.example.org/intro", "localhost:3000/health", "ftp://a.io/x", "file:///etc/passwd", "ssh://git@h/x", "https://<tenant>.example.net/api", "http:// later", "http://999.1.1.1/"] {
             assert!(urls(t).is_empty(), "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn host_of_is_the_capture_group(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "http://", "HTTPS://", "https://", "a", "B", "é", "ü", "-", ".", "..", "[", "]", "::1", "f", "10.0.0.1", ":8080",
+            "/", "?q=1", "#f", " ", "(", ")", "<", "\"", "x-y", "ſ", "0",
+        ]), 0..24)) {
+            let t: String = parts.concat();
+            for c in pattern().captures_iter(&t) {
+                let (Some(m), Some(h)) = (c.get(0), c.get(1)) else { continue };
+                proptest::prop_assert_eq!(host_of(m), Some((h.start(), h.as_str())), "{}", t);
+            }
         }
     }
 

@@ -3,15 +3,17 @@
 //! Each matcher validates the checksum or embedded date the entity defines. Must not resolve overlaps.
 use sha2::{Digest, Sha256};
 
-use crate::engine::guardrail::pii::patterns::{CivilDate, Patterns, Scan};
+use crate::engine::guardrail::pii::patterns::{CivilDate, Patterns};
+use crate::engine::guardrail::pii::scan::Scan;
 use crate::engine::guardrail::pii::{Entity, PiiFinding};
 use crate::engine::guardrail::text::{captures_in, char_at, digit_at};
 
-fn each(p: &regex::Regex, s: &Scan, f: impl FnMut(usize, usize, &str)) {
-    each_in(p, s, s.digit_windows(), f);
+/// Runs `p` in the digit windows that can hold `min_digits` digits.
+fn each(p: &regex::Regex, s: &Scan, min_digits: usize, f: impl FnMut(usize, usize, &str)) {
+    each_in(p, s, s.digit_windows_for(min_digits), f);
 }
 
-fn each_in(p: &regex::Regex, s: &Scan, windows: &[std::ops::Range<usize>], mut f: impl FnMut(usize, usize, &str)) {
+fn each_in<'w>(p: &regex::Regex, s: &Scan, windows: impl IntoIterator<Item = &'w std::ops::Range<usize>>, mut f: impl FnMut(usize, usize, &str)) {
     for w in windows {
         captures_in(p, s.text, w.clone(), |c| {
             if let Some(m) = c.get(1) {
@@ -92,7 +94,7 @@ fn bech32_ok(v: &str) -> bool {
 /// `jp_mynumber`: 12 digits (compact or 4-4-4) with a valid check digit.
 pub fn jp_mynumber(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    each(&p.jp, s, |a, b, v| {
+    each(&p.jp, s, 12, |a, b, v| {
         let seps: Vec<char> = v.chars().filter(|c| !c.is_ascii_digit()).collect();
         if digit_at(t, b) || (seps.len() == 2 && seps[0] != seps[1]) {
             return;
@@ -119,7 +121,7 @@ fn mynumber_check(d: &[u32]) -> bool {
 /// `kr_rrn`: `YYMMDD` date, optional `-`, seven digits whose first is 1–8.
 pub fn kr_rrn(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    each(&p.kr, s, |a, b, v| {
+    each(&p.kr, s, 13, |a, b, v| {
         if digit_at(t, b) {
             return;
         }
@@ -139,7 +141,7 @@ pub fn kr_rrn(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
 /// `cn_resident_id`: 17 digits and a check character, a birth date 1900-01-01..today, ISO 7064 MOD 11-2.
 pub fn cn_resident_id(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    each(&p.cn, s, |a, b, v| {
+    each(&p.cn, s, 17, |a, b, v| {
         if alnum_at(t, b) {
             return;
         }

@@ -5,7 +5,8 @@
 //! overlaps with specific secrets (that is `pii::resolve_overlaps`).
 use regex::Captures;
 
-use crate::engine::guardrail::pii::patterns::{Patterns, Scan};
+use crate::engine::guardrail::pii::patterns::Patterns;
+use crate::engine::guardrail::pii::scan::Scan;
 use crate::engine::guardrail::pii::{Entity, PiiFinding};
 use crate::engine::guardrail::text::{captures_in, is_placeholder, line_of};
 
@@ -94,6 +95,8 @@ pub fn generic_password(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
         }
     };
     for w in s.password_windows() {
+        // Patterns with a literal run only in windows that hold it (a match lies inside its window).
+        let has = |lit: &str| s.is_reference() || t.get(w.clone()).is_none_or(|x| x.contains(lit));
         captures_in(&p.pw_assign, t, w.clone(), |c| {
             let Some(key) = c.get(1) else { return };
             if is_password_key(key.as_str()) && !html_attribute(t, key.start()) {
@@ -104,22 +107,28 @@ pub fn generic_password(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
                 }
             }
         });
-        captures_in(&p.pw_xml, t, w.clone(), |c| {
-            let (Some(open), Some(v), Some(close)) = (c.get(1), c.get(2), c.get(3)) else { return };
-            if open.as_str() == close.as_str() && is_password_key(open.as_str()) {
-                push(v, true);
-            }
-        });
-        captures_in(&p.pw_flag, t, w.clone(), |c| {
-            if let Some((m, q)) = value_group(c, &[2, 3, 4]) {
-                push(m, q);
-            }
-        });
-        captures_in(&p.pw_short, t, w.clone(), |c| {
-            if let Some((m, _)) = value_group(c, &[1, 2]) {
-                push(m, true);
-            }
-        });
+        if has("</") {
+            captures_in(&p.pw_xml, t, w.clone(), |c| {
+                let (Some(open), Some(v), Some(close)) = (c.get(1), c.get(2), c.get(3)) else { return };
+                if open.as_str() == close.as_str() && is_password_key(open.as_str()) {
+                    push(v, true);
+                }
+            });
+        }
+        if has("--") {
+            captures_in(&p.pw_flag, t, w.clone(), |c| {
+                if let Some((m, q)) = value_group(c, &[2, 3, 4]) {
+                    push(m, q);
+                }
+            });
+        }
+        if has("-p'") || has("-p\"") {
+            captures_in(&p.pw_short, t, w.clone(), |c| {
+                if let Some((m, _)) = value_group(c, &[1, 2]) {
+                    push(m, true);
+                }
+            });
+        }
         captures_in(&p.pw_prose, t, w.clone(), |c| {
             if let Some((m, q)) = value_group(c, &[2, 3, 4]) {
                 // Prose values must look like a secret (a digit or symbol), not an ordinary word.
@@ -128,11 +137,13 @@ pub fn generic_password(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
                 }
             }
         });
-        captures_in(&p.pw_cjk, t, w.clone(), |c| {
-            if let Some(m) = c.get(2) {
-                push(m, false);
-            }
-        });
+        if has("密码") || has("パスワード") {
+            captures_in(&p.pw_cjk, t, w.clone(), |c| {
+                if let Some(m) = c.get(2) {
+                    push(m, false);
+                }
+            });
+        }
     }
 }
 
@@ -146,7 +157,7 @@ fn html_attribute(t: &str, key_start: usize) -> bool {
 /// `db_connection_string`: database URIs with a literal password and ADO.NET/ODBC strings with one.
 pub fn db_connection_string(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    if t.contains("://") {
+    if s.contains_literal("://") {
         captures_in(&p.db_uri, t, s.whole(), |c| {
             let Some(m) = c.get(0) else { return };
             let uri = trim_uri(m.as_str());

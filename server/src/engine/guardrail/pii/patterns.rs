@@ -1,14 +1,14 @@
-//! Compiled patterns of the built-in entities and the per-text `Scan` (trigger windows, the date).
+//! Compiled patterns of the built-in entities, the trigger literals and keywords, and `CivilDate`.
 //!
 //! The patterns are constants compiled once into a process-wide `OnceLock` cache: compiling them has no
 //! observable side effect, and `detect` must stay a free function. Must not hold user configuration.
-use std::cell::OnceCell;
+//! The per-text trigger searches that use them live in `scan`.
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
-use crate::engine::guardrail::text::windows;
 
 /// A calendar date (proleptic Gregorian), used as "today" by date-checked entities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,21 +97,42 @@ pub struct Patterns {
     pub keywords: Regex,
     /// Digit clusters (≥ 4 digits with gaps of at most 3 characters): the trigger of numeric entities.
     pub numeric: Regex,
-    /// Long alphanumeric runs (Base58 bitcoin addresses).
+    /// Long alphanumeric runs (Base58 bitcoin addresses); the reference for `long_token_starts`.
     pub long_token: Regex,
+    /// `KEYWORDS` ASCII-lower-cased, leftmost-first, for a search over the ASCII-lower-cased text.
+    pub keywords_folded: Option<AhoCorasick>,
+    /// Characters through which `(?i)` matches a keyword beyond ASCII case folding (`ſ`, `K`, the `п`
+    /// that starts every Cyrillic spelling): where one occurs, `keywords` itself runs instead.
+    pub unicode_folds: Option<AhoCorasick>,
+    /// `:` or `-` (IPv6 and MAC separators), a memchr2 search.
+    pub hex_seps: Regex,
+    /// `bc1` or `BC1`.
+    pub bech32_prefix: Regex,
+    /// `@` (an AVX2 memchr, faster than `str::match_indices`).
+    pub at_sign: Regex,
+    /// `LITERALS`, leftmost-first (no two of them can start at the same offset).
+    pub literals: Option<AhoCorasick>,
 }
 
 /// Keyword triggers; the index is checked by `Scan::keyword_windows`.
-const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
     "pass", "pwd", "secret", "passwort", "contrase", "senha", "пароль", "Пароль", "ПАРОЛЬ", "密码", "パスワード",
     "-p'", "-p\"", "aws", "akia", "asia",
 ];
+/// Literals whose absence rules a token-shaped secret out (`Scan::contains_literal`); at most 32, and no
+/// two of them can match at the same offset (their first two bytes differ), which the search relies on.
+pub const LITERALS: &[&str] = &[
+    "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "sk-", "AIza", "-----BEGIN ",
+    "eyJ", "://",
+];
+const _: () = assert!(LITERALS.len() < 32, "the literal mask is a u32");
+
 /// Keyword ids (into `KEYWORDS`) that trigger the AWS secret-key detector.
 pub const AWS_KEYWORDS: Range<usize> = 13..16;
 
 fn re(p: &str) -> Regex {
     // INVARIANT: these patterns are constants covered by the tests; they cannot fail on user data.
-    regex::RegexBuilder::new(p).size_limit(1 << 24).build().expect("built-in pattern compiles")
+    crate::engine::guardrail::text::builtin_regex(p).expect("built-in pattern compiles")
 }
 
 fn build() -> Patterns {
@@ -161,6 +182,20 @@ fn build() -> Patterns {
         keywords: re(&format!("(?i){}", KEYWORDS.iter().map(|k| regex::escape(k)).collect::<Vec<_>>().join("|"))),
         numeric: re(r"[0-9](?:[^0-9\n]{0,3}[0-9]){3,}"),
         long_token: re(r"[A-Za-z0-9]{25,}"),
+        keywords_folded: AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(KEYWORDS.iter().map(|k| k.to_ascii_lowercase()))
+            .ok(),
+        // `ſ` (folds to `s`), `K` (Kelvin sign, folds to `k`), and `п`/`П`, with which every Cyrillic
+        // keyword in any case mix starts (`(?i)` also folds `о` with U+1C82, so spellings are open-ended).
+        unicode_folds: AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(["\u{017F}", "\u{212A}", "\u{043F}", "\u{041F}"])
+            .ok(),
+        hex_seps: re(r"[:\-]"),
+        bech32_prefix: re("bc1|BC1"),
+        at_sign: re("@"),
+        literals: AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(LITERALS).ok(),
     }
 }
 
@@ -168,112 +203,6 @@ fn build() -> Patterns {
 pub fn get() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(build)
-}
-
-/// One text being scanned, with its trigger windows computed on first use.
-pub struct Scan<'t> {
-    /// The text (zero-width characters already removed).
-    pub text: &'t str,
-    /// Today's date for date-bounded entities.
-    pub today: CivilDate,
-    digits: OnceCell<Vec<Range<usize>>>,
-    colons: OnceCell<Vec<Range<usize>>>,
-    ats: OnceCell<Vec<Range<usize>>>,
-    password: OnceCell<Vec<Range<usize>>>,
-    aws: OnceCell<Vec<Range<usize>>>,
-}
-
-impl<'t> Scan<'t> {
-    /// Prepares a scan of `text`.
-    pub fn new(text: &'t str, today: CivilDate) -> Scan<'t> {
-        Scan {
-            text,
-            today,
-            digits: OnceCell::new(),
-            colons: OnceCell::new(),
-            ats: OnceCell::new(),
-            password: OnceCell::new(),
-            aws: OnceCell::new(),
-        }
-    }
-
-    /// Windows around digit clusters (numeric entities all carry at least four digits).
-    pub fn digit_windows(&self) -> &[Range<usize>] {
-        self.digits.get_or_init(|| {
-            let mut points = Vec::new();
-            for m in get().numeric.find_iter(self.text) {
-                // Points every 64 bytes keep long clusters inside one merged window.
-                points.extend((m.start()..m.end()).step_by(64));
-                points.push(m.end());
-            }
-            windows(self.text, points.into_iter(), 40, 40)
-        })
-    }
-
-    /// Windows for IPv6 and MAC addresses (which may carry no digit): digit clusters, plus separators
-    /// with hex digits on both sides.
-    pub fn hex_windows(&self) -> &[Range<usize>] {
-        self.colons.get_or_init(|| {
-            let b = self.text.as_bytes();
-            let hex = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_hexdigit() || *c == b':');
-            let mut points: Vec<usize> = self
-                .text
-                .match_indices([':', '-'])
-                .map(|(i, _)| i)
-                .filter(|&i| i > 0 && hex(i - 1) && hex(i + 1))
-                .collect();
-            points.extend(self.digit_windows().iter().flat_map(|r| [r.start, r.end.saturating_sub(1)]));
-            points.sort_unstable();
-            windows(self.text, points.into_iter(), 48, 64)
-        })
-    }
-
-    /// Windows around long alphanumeric tokens and `bc1` (bitcoin addresses).
-    pub fn token_windows(&self) -> Vec<Range<usize>> {
-        let mut points: Vec<usize> = get().long_token.find_iter(self.text).map(|m| m.start()).collect();
-        points.extend(self.text.match_indices("bc1").chain(self.text.match_indices("BC1")).map(|(i, _)| i));
-        points.sort_unstable();
-        windows(self.text, points.into_iter(), 2, 100)
-    }
-
-    /// Windows around `@` (e-mail).
-    pub fn at_windows(&self) -> &[Range<usize>] {
-        self.ats.get_or_init(|| windows(self.text, self.text.match_indices('@').map(|(i, _)| i), 192, 320))
-    }
-
-    fn keyword_windows(&self, aws: bool, back: usize, fwd: usize) -> Vec<Range<usize>> {
-        let p = get();
-        let hits = p
-            .keywords
-            .find_iter(self.text)
-            .filter(|m| {
-                let k = m.as_str().to_lowercase();
-                let is_aws = KEYWORDS[AWS_KEYWORDS].iter().any(|a| *a == k);
-                is_aws == aws
-            })
-            .map(|m| m.start());
-        windows(self.text, hits, back, fwd)
-    }
-
-    /// Windows around password keywords.
-    pub fn password_windows(&self) -> &[Range<usize>] {
-        self.password.get_or_init(|| self.keyword_windows(false, 160, 400))
-    }
-
-    /// Windows around AWS keywords and `secret` (for `aws_secret_key`).
-    pub fn aws_windows(&self) -> &[Range<usize>] {
-        self.aws.get_or_init(|| {
-            let mut w = self.keyword_windows(true, 256, 400);
-            w.extend(self.password_windows().iter().cloned());
-            w.sort_by_key(|r| r.start);
-            w
-        })
-    }
-
-    /// The whole text as one window.
-    pub fn whole(&self) -> Range<usize> {
-        0..self.text.len()
-    }
 }
 
 #[cfg(test)]

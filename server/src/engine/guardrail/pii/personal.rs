@@ -6,9 +6,10 @@ use std::net::Ipv6Addr;
 
 use regex::Captures;
 
-use crate::engine::guardrail::pii::patterns::{Patterns, Scan};
+use crate::engine::guardrail::pii::patterns::Patterns;
+use crate::engine::guardrail::pii::scan::Scan;
 use crate::engine::guardrail::pii::{Entity, PiiFinding};
-use crate::engine::guardrail::text::{captures_in, char_at, char_before, digit_at, line_of, previous_word};
+use crate::engine::guardrail::text::{captures_in, char_at, char_before, digit_at, find_in, previous_word};
 
 fn push(out: &mut Vec<PiiFinding>, entity: Entity, start: usize, end: usize) {
     out.push(PiiFinding { entity, start, end });
@@ -26,8 +27,9 @@ const ASSET_EXTS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "ico",
 pub fn email(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
     for w in s.at_windows() {
-        captures_in(&p.email, t, w.clone(), |c| {
-            let Some((start, end, value)) = group(c, 0) else { return };
+        // Only the whole match is used: `find_in` skips the capture engine.
+        find_in(&p.email, t, w.clone(), |m| {
+            let (start, end, value) = (m.start(), m.end(), m.as_str());
             if char_at(t, end).is_some_and(|ch| ch.is_alphanumeric() || ch == '-' || ch == '_') {
                 return;
             }
@@ -42,14 +44,16 @@ pub fn email(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
 }
 
 fn email_excluded(t: &str, start: usize, end: usize, domain: &str) -> bool {
-    let d = domain.to_lowercase();
-    let labels: Vec<&str> = d.split('.').collect();
-    let tld = labels.last().copied().unwrap_or("");
-    if EMAIL_RESERVED_TLDS.contains(&tld) || ["example.com", "example.org", "example.net"].iter().any(|r| d == *r || d.ends_with(&format!(".{r}"))) {
+    let d = if domain.is_ascii() { domain.to_ascii_lowercase() } else { domain.to_lowercase() };
+    let tld = d.rsplit('.').next().unwrap_or("");
+    // `r` itself or a subdomain of it.
+    let under = |r: &str| d.strip_suffix(r).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
+    if EMAIL_RESERVED_TLDS.contains(&tld) || ["example.com", "example.org", "example.net"].into_iter().any(under) {
         return true;
     }
     // Asset names such as `avatar@2x.jpg`.
-    if ASSET_EXTS.contains(&tld) || labels.first().is_some_and(|l| l.ends_with('x') && l[..l.len() - 1].chars().all(|c| c.is_ascii_digit() || c == '.')) {
+    let first = d.split('.').next();
+    if ASSET_EXTS.contains(&tld) || first.is_some_and(|l| l.ends_with('x') && l[..l.len() - 1].chars().all(|c| c.is_ascii_digit() || c == '.')) {
         return true;
     }
     // scp-style remotes `git@host:team/app.git`.
@@ -57,8 +61,7 @@ fn email_excluded(t: &str, start: usize, end: usize, domain: &str) -> bool {
         return true;
     }
     // URI userinfo: a `scheme://` earlier in the same token with no `/?#` between it and the `@`.
-    let line = line_of(t, start);
-    let head = t.get(line.start..start).unwrap_or("");
+    let head = t.get(email_head_start(t, start)..start).unwrap_or("");
     let token_start = head.char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(i, c)| i + c.len_utf8());
     let token = &head[token_start..];
     if let Some(i) = token.rfind("://") {
@@ -72,10 +75,34 @@ fn email_excluded(t: &str, start: usize, end: usize, domain: &str) -> bool {
     words.iter().any(|w| matches!(w.trim_start_matches(['`', '$', '(']), "ssh" | "scp" | "sftp" | "rsync" | "mosh"))
 }
 
+/// Where the text that `email_excluded` inspects before an address starts: the start of its line, or
+/// the whitespace before the sixth word back if that is nearer (only the last token and the last six
+/// words of the line matter, and scanning the whole line per address would be quadratic).
+fn email_head_start(t: &str, start: usize) -> usize {
+    let Some(before) = t.get(..start) else { return start };
+    let mut words = 0;
+    let mut in_word = false;
+    for (i, c) in before.char_indices().rev() {
+        if c == '\n' {
+            return i + 1;
+        }
+        if !c.is_whitespace() {
+            in_word = true;
+        } else if in_word {
+            in_word = false;
+            words += 1;
+            if words == 6 {
+                return i;
+            }
+        }
+    }
+    0
+}
+
 /// `phone`: international `+` numbers, separated NANP numbers and keyword-introduced digit runs.
 pub fn phone(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    for w in s.digit_windows() {
+    for w in s.digit_windows_for(8) {
         captures_in(&p.phone_intl, t, w.clone(), |c| {
             let Some((a, b, v)) = group(c, 1) else { return };
             let digits: String = v.chars().filter(char::is_ascii_digit).collect();
@@ -131,7 +158,7 @@ fn nanp_ok(ten: &str) -> bool {
 /// `ssn`: `AAA-GG-SSSS` (one separator twice) with valid parts, or 9 digits after an SSN keyword.
 pub fn ssn(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    for w in s.digit_windows() {
+    for w in s.digit_windows_for(9) {
         captures_in(&p.ssn, t, w.clone(), |c| {
             let Some((a, b, v)) = group(c, 1) else { return };
             let seps: Vec<char> = v.chars().filter(|c| !c.is_ascii_digit()).collect();
@@ -170,7 +197,7 @@ const TEST_CARDS: &[&str] = &[
 /// `credit_card`: a Luhn-valid number of a known network, compact or consistently grouped.
 pub fn credit_card(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    for w in s.digit_windows() {
+    for w in s.digit_windows_for(13) {
         captures_in(&p.card, t, w.clone(), |c| {
             let Some((a, b, v)) = group(c, 1) else { return };
             if digit_at(t, b) {
@@ -294,7 +321,9 @@ pub fn ip(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
             push(out, Entity::Ip, a, b);
         });
     }
-    for w in s.hex_windows() {
+    // The pattern needs two colons with at most four hex digits between them; most texts have none.
+    let v6_windows = if s.ipv6_possible() { s.hex_windows() } else { &[] };
+    for w in v6_windows {
         captures_in(&p.ipv6, t, w.clone(), |c| {
             let Some((a, _, v)) = group(c, 1) else { return };
             let trimmed = if v.ends_with("::") { v } else { v.trim_end_matches([':', '.']) };
@@ -335,7 +364,8 @@ fn ipv6_reserved(a: &Ipv6Addr) -> bool {
 /// `mac_address`: EUI-48 in colon, hyphen or dotted form.
 pub fn mac(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    for w in s.hex_windows() {
+    let windows = if s.mac_possible() { s.hex_windows() } else { &[] };
+    for w in windows {
         captures_in(&p.mac, t, w.clone(), |c| {
             let Some((a, b, _)) = group(c, 1) else { return };
             let glued = t.get(b..).is_some_and(|r| {
@@ -350,5 +380,26 @@ pub fn mac(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
                 push(out, Entity::MacAddress, a, b);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::guardrail::text::line_of;
+
+    proptest::proptest! {
+        #[test]
+        fn email_head_keeps_the_last_token_and_six_words_of_the_line(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "ssh", " ", "  ", "\n", "\r", "\t", "\u{3000}", "x", "é", "scp://", "a/b", "word",
+        ]), 0..40)) {
+            let t: String = parts.concat();
+            let full = &t[line_of(&t, t.len()).start..];
+            let head = &t[email_head_start(&t, t.len())..];
+            let words = |h: &str| h.split_whitespace().rev().take(6).map(str::to_string).collect::<Vec<_>>();
+            let token = |h: &str| h.rsplit(char::is_whitespace).next().map(str::to_string);
+            proptest::prop_assert_eq!(words(head), words(full));
+            proptest::prop_assert_eq!(token(head), token(full));
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! Token-shaped secrets of DETECTION §3: AWS keys, GitHub, Slack, Stripe, OpenAI, Anthropic, Google,
 //! private-key blocks and JWTs.
 //!
-//! The fixed-prefix patterns scan the whole text (the regex engine's literal prefilter keeps that fast);
-//! `aws_secret_key` needs context and scans keyword windows. Must not resolve overlaps.
-use crate::engine::guardrail::pii::patterns::{Patterns, Scan};
+//! The fixed-prefix patterns scan the whole text, and only when one shared literal search
+//! (`Scan::contains_literal`) saw their prefix; `aws_secret_key` needs context and scans keyword
+//! windows. Must not resolve overlaps.
+use crate::engine::guardrail::pii::patterns::Patterns;
+use crate::engine::guardrail::pii::scan::Scan;
 use crate::engine::guardrail::pii::{Entity, PiiFinding};
 use crate::engine::guardrail::text::{captures_in, char_at, is_placeholder, line_of};
 
@@ -23,12 +25,12 @@ pub fn token(p: &Patterns, s: &Scan, entity: Entity, out: &mut Vec<PiiFinding>) 
     };
     // Cheap literal test first: most texts contain none of the prefixes.
     let literal = match entity {
-        Entity::AwsAccessKey => t.contains("AKIA") || t.contains("ASIA"),
-        Entity::GithubToken => t.contains("gh") ,
-        Entity::SlackToken => t.contains("xox"),
-        Entity::StripeKey => t.contains("k_live_"),
-        Entity::ApiKeyOpenai | Entity::AnthropicKey => t.contains("sk-"),
-        _ => t.contains("AIza"),
+        Entity::AwsAccessKey => s.contains_literal("AKIA") || s.contains_literal("ASIA"),
+        Entity::GithubToken => ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"].iter().any(|l| s.contains_literal(l)),
+        Entity::SlackToken => s.contains_literal("xox"),
+        Entity::StripeKey => s.contains_literal("k_live_"),
+        Entity::ApiKeyOpenai | Entity::AnthropicKey => s.contains_literal("sk-"),
+        _ => s.contains_literal("AIza"),
     };
     if !literal {
         return;
@@ -115,7 +117,7 @@ fn ceil(t: &str, mut i: usize) -> usize {
 /// `private_key`: a private-key BEGIN line, ≥ 40 characters of key material, and the matching END line.
 pub fn private_key(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    if !t.contains("-----BEGIN ") {
+    if !s.contains_literal("-----BEGIN ") {
         return;
     }
     captures_in(&p.pem_begin, t, s.whole(), |c| {
@@ -139,7 +141,7 @@ pub fn private_key(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
 /// `jwt`: three base64url segments, the first two starting `eyJ`, the header a JSON object with `alg`.
 pub fn jwt(p: &Patterns, s: &Scan, out: &mut Vec<PiiFinding>) {
     let t = s.text;
-    if !t.contains("eyJ") {
+    if !s.contains_literal("eyJ") {
         return;
     }
     captures_in(&p.jwt, t, s.whole(), |c| {

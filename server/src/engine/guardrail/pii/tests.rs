@@ -262,3 +262,85 @@ fn encoded_copies_are_not_reported() {
     assert_not("email", "jane%40acme-corp.io");
     assert_not("email", "amFuZUBhY21lLWNvcnAuaW8=");
 }
+
+/// Fragments for the fast-path property test: prose, entity-like values, keywords in odd cases,
+/// the non-ASCII case folds of keyword letters (`ſ`, `K`, Cyrillic), zero-width characters.
+const FRAGMENTS: &[&str] = &[
+    " ", "  ", "\n", "\r\n", "\t", "the committee met ", "It's ", "café ", "“quoted” ", ", ", ". ", ": ", "=", "\"", "'",
+    "jane.doe@acme-corp.io", "a@b", "@", "10.0.0.5", "2600:1f18::7", "fe80::1ff:fe23:4567:890a", "::", "a:b:", "00:1A:2b:3C:4d:5E",
+    "aa-bb-cc-dd-ee-ff", "0011.2233.4455", "dead.beef.cafe", "12:34", "-", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "BC1", "bc1", "abcdefghijklmnopqrstuvwxy", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+    "password", "PassWord", "pwd", "SECRET", "Passwort", "contraseña", "senha", "пароль", "ПАРОЛЬ", "пАРоль", "пар\u{1C82}ль",
+    "密码", "パスワード", "-p'", "-p\"", "aws", "AWS_SECRET_ACCESS_KEY=", "akia", "Asia", "ſecret", "a\u{212A}ia", "\u{212A}",
+    "AKIAZ3MPLE7QW2RT4Y6U", "kY7pQ2wErT9uIo3pAsDfGhJkL1zXcVbNm4QwE5rT", "DB_PASSWORD=hunter22", " is ", "Zx9!kq2w",
+    "Server=db;Password=Zx9kq2w!;", "postgres://app:Zx9kq2w@10.1.2.3/db", "4539 1488 0343 6004", "+44 20 7946 0958",
+    "219-09-9999", "DE62370400440532013001", "\u{200B}", "\u{FEFF}", "12345", "0", "9",
+    "ghp_R7a2kQ9xL4mN8pT3vW6yZ1bC5dF0gH2jK4lM", "ghp_", "gh", "sk-", "sk-----BEGIN ", "sk-proj-4fT9kL2mQ8xR7vB3nW6yH1cJ5dZ0pA9sE2gK",
+    "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "sk_live_51HqLyjWDarjtT1zdp7dcXyZw", "AIzaSyD3hF9kL2mQ8xR7vB3nW6yH1cJ5dZ0pA9s",
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", "eyJ", "://",
+    "4539148803436004", "4539 1488 0343 6004", "123456789018", "1234 5678 9018", "900101-1234567", "11010519491231002X",
+    "(415) 867-5309", "1-415-867-5309", "ssn=219099999", "tel: 4158675309", "2019", "12/03/2021", "10:30", "v1.2.3", "4.2",
+    "<password>p@ssw0rd9</password>", "</", "--password=Zx9!kq2w", "--pass ", "--", " -p'Zx9!kq2w'", " -p\"Zx9kq2w\"", "密码是 abc123xyz",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    #[test]
+    fn fast_trigger_paths_find_what_the_reference_paths_find(
+        parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..48),
+    ) {
+        let text: String = parts.concat();
+        let fast = crate::engine::guardrail::pii::detect_mode(&text, &Entity::ALL, CivilDate::LATEST, false);
+        let reference = crate::engine::guardrail::pii::detect_mode(&text, &Entity::ALL, CivilDate::LATEST, true);
+        proptest::prop_assert_eq!(fast, reference, "{:?}", text);
+    }
+}
+
+#[test]
+fn fast_and_reference_paths_agree_on_keyword_case_folds_and_long_tokens() {
+    for text in [
+        "ſecret = hunter22x", "a\u{212A}ia key", "пАРоль: abc123xyz", "пар\u{1C82}ль: abc123xyz", "PaSsWoRd=Blue42fish",
+        "aws_secret_access_key = kY7pQ2wErT9uIo3pAsDfGhJkL1zXcVbNm4QwE5rT", "x 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 y",
+        &"a".repeat(24), &"a".repeat(25), &"b".repeat(100), "eth0 00:1A:2b:3C:4d:5E up", "v6 2600:1f18::7/64",
+    ] {
+        let fast = crate::engine::guardrail::pii::detect_mode(text, &Entity::ALL, CivilDate::LATEST, false);
+        let reference = crate::engine::guardrail::pii::detect_mode(text, &Entity::ALL, CivilDate::LATEST, true);
+        assert_eq!(fast, reference, "{text:?}");
+    }
+}
+
+/// The straightforward overlap resolution (every kept span checked), the reference of `resolve_overlaps`.
+fn resolve_overlaps_reference(mut found: Vec<crate::engine::guardrail::pii::PiiFinding>) -> Vec<crate::engine::guardrail::pii::PiiFinding> {
+    found.sort_by_key(|f| (f.start, f.end, f.entity));
+    found.dedup();
+    let rank = |f: &crate::engine::guardrail::pii::PiiFinding| (f.entity == Entity::GenericPassword, std::cmp::Reverse(f.end - f.start), f.entity, f.start);
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&i| rank(&found[i]));
+    let mut kept: Vec<crate::engine::guardrail::pii::PiiFinding> = Vec::new();
+    for i in order {
+        let f = found[i];
+        if !kept.iter().any(|k| k.entity.family() == f.entity.family() && k.start < f.end && f.start < k.end) {
+            kept.push(f);
+        }
+    }
+    kept.sort_by_key(|f| (f.start, f.end, f.entity));
+    kept
+}
+
+proptest::proptest! {
+    #[test]
+    fn overlap_resolution_matches_the_reference(
+        raw in proptest::collection::vec((0usize..23, 0usize..60, 0usize..12), 0..40),
+        empty_spans in proptest::bool::ANY,
+    ) {
+        // Without empty spans the map-based path runs; with them, the fallback.
+        let raw: Vec<(usize, usize, usize)> = raw.into_iter().map(|(e, s, l)| (e, s, if empty_spans { l } else { l.max(1) })).collect();
+        let found: Vec<crate::engine::guardrail::pii::PiiFinding> = raw
+            .into_iter()
+            .map(|(e, start, len)| crate::engine::guardrail::pii::PiiFinding { entity: Entity::ALL[e], start, end: start + len })
+            .collect();
+        let fast = crate::engine::guardrail::pii::resolve_overlaps(found.clone());
+        proptest::prop_assert_eq!(fast, resolve_overlaps_reference(found));
+    }
+}

@@ -1,0 +1,43 @@
+// Issue 4 journeys: the autonomy switch with simulate, apply, and undo from Audit.
+import assert from 'node:assert/strict';
+import { act, BASE_URL, createUser, expect } from '../support.mjs';
+
+export async function memberSeesPostureAndSimulateButNoApply({ page, shot }) {
+  const member = await createUser('member');
+  await act.signIn(page, member);
+  await expect.url(page, '/posture');
+  await expect.hydrated(page);
+  await expect.visible(page.locator('[data-level="balanced"]'), 'the balanced level card');
+  assert.equal(await page.locator('[data-apply]').count(), 0, 'no Apply for Members');
+  await shot('member-posture');
+  await page.click('[data-level="tight"] a:has-text("Simulate")');
+  await expect.url(page, '/posture/simulate');
+  await expect.visible(page.locator('#simulation'), 'the simulation result');
+  assert.ok((await page.textContent('#simulation')).includes('autonomy-tight'), 'the diff names the level policy');
+  assert.equal(await page.locator('#apply-simulated').count(), 0, 'no Apply on Simulate for Members');
+  await shot('member-simulate');
+}
+
+export async function developerAppliesBalancedThenUndoesFromAudit({ page, shot }) {
+  const developer = await createUser('developer');
+  await act.signIn(page, developer);
+  await expect.url(page, '/posture');
+  await expect.hydrated(page);
+  const before = (await page.textContent('#current-level')).trim();
+  await page.click('[data-apply="balanced"]');
+  await page.click('[data-confirm-apply="balanced"]');
+  await page.waitForFunction(() => document.querySelector('#current-level')?.textContent.trim() === 'balanced', null, { timeout: 15000 });
+  await shot('applied-balanced');
+  await page.click('a[href="/audit"]');
+  await expect.url(page, '/audit');
+  const row = page.locator('tr[data-verb="firewall_autonomy_applied"]').first();
+  await expect.visible(row, 'the autonomy audit row');
+  await shot('audit-row');
+  await row.locator('button[data-undo]').click();
+  await expect.visible(page.locator('#undo-done'), 'the undo confirmation');
+  await expect.visible(page.locator('tr[data-verb="firewall_autonomy_undone"]'), 'the undo audit row');
+  await page.goto(`${BASE_URL}/posture`);
+  await expect.visible(page.locator('#current-level'), 'the level badge');
+  assert.equal((await page.textContent('#current-level')).trim(), before, 'the previous posture is back');
+  await shot('after-undo');
+}

@@ -1,0 +1,1 @@
+../../../src/cli/firewall_check.rs

@@ -1,0 +1,136 @@
+//! The recorder: request rows, firewall events (with their Discovered Tools update) and guardrail matches
+//! go through one bounded channel to a batch writer task (ARCHITECTURE "Recording").
+//!
+//! A full channel makes the sender wait (backpressure), never drop. `flush` waits until everything sent
+//! before it is written; `startup::serve` calls it after the listener stops, so shutdown drains the channel.
+//! Audit rows never come through here. Rows carry no prompt or completion bodies.
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store;
+use crate::store::discovered_tools::Sighting;
+use crate::store::firewall_events::EventRecord;
+use crate::store::guardrail_matches::MatchRecord;
+use crate::store::requests::RequestRecord;
+
+/// Capacity of the channel; the writer drains up to this many rows per transaction.
+const CAPACITY: usize = 1024;
+
+/// One thing to write.
+#[derive(Debug)]
+pub enum Record {
+    Request(Box<RequestRecord>),
+    /// A real evaluation: its event row and its Discovered Tools update.
+    Event(Box<EventRecord>),
+    Match(Box<MatchRecord>),
+    /// Answered once every record sent before it is written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    tx: mpsc::Sender<Record>,
+}
+
+impl Recorder {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn spawn(db: DatabaseConnection) -> Recorder {
+        let (tx, rx) = mpsc::channel(CAPACITY);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(write_loop(db, rx));
+            }
+            // Only offline CLI commands build services without a runtime; they never record.
+            Err(_) => tracing::warn!("no Tokio runtime: the feed recorder is not running"),
+        }
+        Recorder { tx }
+    }
+
+    /// Queues one record, waiting while the channel is full.
+    pub async fn send(&self, record: Record) {
+        if self.tx.send(record).await.is_err() {
+            tracing::error!("feed recorder stopped; a feed row was not written");
+        }
+    }
+
+    /// Waits until every record sent before this call is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        self.send(Record::Flush(done)).await;
+        let _ = wait.await;
+    }
+}
+
+async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<Record>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < CAPACITY {
+            match rx.try_recv() {
+                Ok(record) => batch.push(record),
+                Err(_) => break,
+            }
+        }
+        let mut flushes = Vec::new();
+        let rows: Vec<Record> = batch
+            .into_iter()
+            .filter_map(|record| match record {
+                Record::Flush(done) => {
+                    flushes.push(done);
+                    None
+                }
+                other => Some(other),
+            })
+            .collect();
+        write_batch(&db, &rows).await;
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Writes a batch in one transaction; if that fails, row by row, so one bad row loses only itself.
+async fn write_batch(db: &DatabaseConnection, rows: &[Record]) {
+    if rows.is_empty() {
+        return;
+    }
+    let batched = async {
+        let txn = db.begin().await?;
+        for row in rows {
+            write_one(&txn, row).await?;
+        }
+        txn.commit().await
+    };
+    if let Err(err) = batched.await {
+        tracing::warn!(error = %err, rows = rows.len(), "feed batch failed; retrying row by row");
+        for row in rows {
+            if let Err(err) = write_one(db, row).await {
+                tracing::error!(error = %err, "feed row could not be written");
+            }
+        }
+    }
+}
+
+async fn write_one(db: &impl sea_orm::ConnectionTrait, record: &Record) -> Result<(), sea_orm::DbErr> {
+    match record {
+        Record::Request(row) => store::requests::insert(db, row).await,
+        Record::Match(row) => store::guardrail_matches::insert(db, row).await,
+        Record::Event(row) => {
+            store::firewall_events::insert(db, row).await?;
+            let sighting = Sighting {
+                workspace_id: row.workspace_id,
+                tool_name: row.tool_name.clone(),
+                surface: row.surface.clone(),
+                verdict: row.verdict.clone(),
+                gap: row.gap,
+                policy_name: row.policy_name.clone(),
+                rule_label: row.rule_label.clone(),
+                key_name: row.key_name.clone(),
+                at: row.created_at,
+            };
+            store::discovered_tools::upsert(db, &sighting).await
+        }
+        Record::Flush(_) => Ok(()),
+    }
+}

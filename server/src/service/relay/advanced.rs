@@ -1,0 +1,142 @@
+//! Advanced guardrail checks (SPEC §4.6) run by the relay for the engine: `llm_judge` and `grounding` through
+//! the routed providers (never metered to the caller), `external` as a webhook POST. All run concurrently,
+//! each under its own timeout; every failure becomes an `Error` answer, which the engine folds fail-open or
+//! fail-closed as the rule says.
+//!
+//! Not yet: `X-Palisade-Signature` on external calls and the dial-time SSRF guard (a rule with a `secret`
+//! answers `Error("signing unavailable")`, so fail-closed rules fire rather than call unsigned).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::engine::guardrail::advanced::{AdvancedAnswer, AdvancedCheck, AdvancedKind, AdvancedSpan};
+use crate::engine::guardrail::config::ScanStage;
+use crate::service::relay::posture_cache::{ActiveGuardrail, Posture};
+use crate::service::relay::RequestContext;
+use crate::service::Services;
+use crate::upstream::mock::{GROUNDING_HEADER, JUDGE_HEADER};
+
+/// Longest timeout any advanced check may use (§4.6).
+const MAX_TIMEOUT_MS: u64 = 30_000;
+
+/// The first JSON object in `text`, if any.
+fn first_object(text: &str) -> Option<Value> {
+    let start = text.find('{')?;
+    let mut stream = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
+    stream.next()?.ok().filter(Value::is_object)
+}
+
+impl Services {
+    /// Runs `checks` on the edited segments; answers keyed by rule index.
+    #[expect(clippy::too_many_arguments, reason = "one call site; the inputs are unrelated values of one stage")]
+    pub async fn advanced_answers(
+        &self,
+        ctx: &RequestContext,
+        posture: &Posture,
+        guardrail: &ActiveGuardrail,
+        stage: ScanStage,
+        checks: &[AdvancedCheck],
+        segments: &[String],
+        sources: &[String],
+    ) -> BTreeMap<usize, AdvancedAnswer> {
+        let text = segments.join("\n");
+        let calls = checks.iter().map(|check| {
+            let text = text.clone();
+            async move {
+                let answer = match &check.kind {
+                    AdvancedKind::LlmJudge { model, rubric, timeout_ms } => {
+                        let system = format!("{JUDGE_HEADER}\n{rubric}\nAnswer only with JSON {{\"violation\": bool, \"reason\": string}}");
+                        match self.judge(model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
+                            Ok(reply) => match reply.get("violation").and_then(Value::as_bool) {
+                                Some(true) => AdvancedAnswer::Violation { spans: Vec::new() },
+                                Some(false) => AdvancedAnswer::Clean,
+                                None => AdvancedAnswer::Error("bad reply".into()),
+                            },
+                            Err(cause) => AdvancedAnswer::Error(cause),
+                        }
+                    }
+                    AdvancedKind::Grounding { model, timeout_ms, .. } => {
+                        if sources.is_empty() {
+                            AdvancedAnswer::Skipped
+                        } else {
+                            let system = format!("{GROUNDING_HEADER}\nSources:\n{}\nAnswer only with JSON {{\"score\": <0..1>}}", sources.join("\n---\n"));
+                            match self.judge(model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
+                                Ok(reply) => reply.get("score").and_then(Value::as_f64).map_or(AdvancedAnswer::Error("bad reply".into()), AdvancedAnswer::Score),
+                                Err(cause) => AdvancedAnswer::Error(cause),
+                            }
+                        }
+                    }
+                    AdvancedKind::External { url, secret, timeout_ms, .. } => {
+                        if secret.is_some() {
+                            AdvancedAnswer::Error("signing unavailable".into())
+                        } else {
+                            let payload = json!({"stage": stage.name(), "text": text, "guardrail_id": guardrail.id, "rule_id": check.rule_id, "request_id": ctx.request_id});
+                            external(url, &payload, *timeout_ms).await
+                        }
+                    }
+                };
+                (check.rule, answer)
+            }
+        });
+        futures::future::join_all(calls).await.into_iter().collect()
+    }
+
+    /// One judge call: the reply's first JSON object, or the cause of failure (`timeout`, `no judge model`…).
+    async fn judge(&self, model: Option<&String>, system: &str, text: &str, timeout_ms: u64) -> Result<Value, String> {
+        let model = model.ok_or("no judge model")?;
+        let route = self.relay.upstreams.route(model).ok_or("unknown judge model")?;
+        let body = json!({"model": route.model, "temperature": 0, "max_tokens": 256,
+                          "messages": [{"role": "system", "content": system}, {"role": "user", "content": text}]});
+        let call = route.provider.chat(&route.model, body);
+        let reply = tokio::time::timeout(Duration::from_millis(timeout_ms.min(MAX_TIMEOUT_MS)), call)
+            .await
+            .map_err(|_| "timeout".to_owned())?
+            .map_err(|_| "upstream error".to_owned())?;
+        let content = reply.pointer("/choices/0/message/content").and_then(Value::as_str).unwrap_or("");
+        first_object(content).ok_or_else(|| "bad reply".to_owned())
+    }
+}
+
+async fn external(url: &str, payload: &Value, timeout_ms: u64) -> AdvancedAnswer {
+    let client = reqwest::Client::new();
+    let call = client.post(url).json(payload).send();
+    let response = match tokio::time::timeout(Duration::from_millis(timeout_ms.min(MAX_TIMEOUT_MS)), call).await {
+        Err(_) => return AdvancedAnswer::Error("timeout".into()),
+        Ok(Err(_)) => return AdvancedAnswer::Error("connection failed".into()),
+        Ok(Ok(response)) if !response.status().is_success() => return AdvancedAnswer::Error(format!("HTTP {}", response.status().as_u16())),
+        Ok(Ok(response)) => response,
+    };
+    let Ok(reply) = response.json::<Value>().await else { return AdvancedAnswer::Error("bad JSON".into()) };
+    match reply.get("violation").and_then(Value::as_bool) {
+        Some(true) => {
+            let spans = reply
+                .get("spans")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|span| {
+                    let start = span.get("start")?.as_u64()? as usize;
+                    let end = span.get("end")?.as_u64()? as usize;
+                    Some(AdvancedSpan { segment: 0, start, end })
+                })
+                .collect();
+            AdvancedAnswer::Violation { spans }
+        }
+        Some(false) => AdvancedAnswer::Clean,
+        None => AdvancedAnswer::Error("bad JSON".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_json_object_is_taken_from_chatty_replies() {
+        assert_eq!(first_object("Sure! {\"violation\": true} done"), Some(json!({"violation": true})));
+        assert_eq!(first_object("no json"), None);
+        assert_eq!(first_object("[1] {\"a\":1}"), Some(json!({"a": 1})));
+    }
+}

@@ -1,0 +1,138 @@
+//! Request rows (SPEC §2.7): written by the recorder, read by the Runs feed and the trace view.
+//! Prompt and completion bodies are never stored here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::store::entity::request;
+
+/// One request row as written and read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestRecord {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub request_id: String,
+    pub created_at: DateTime<Utc>,
+    pub key_id: Option<i64>,
+    pub key_name: String,
+    pub route: String,
+    pub model: Option<String>,
+    pub stream: bool,
+    pub status: i64,
+    pub error_code: Option<String>,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_micros: i64,
+    pub metered: bool,
+    pub guardrail_id: Option<i64>,
+    pub firewall_policy_id: Option<i64>,
+    pub tool_calls: i64,
+    pub client_ip: String,
+    pub latency_ms: i64,
+    pub upstream_latency_ms: Option<i64>,
+    pub run_id: Option<String>,
+    pub conversation_id: Option<String>,
+    pub step_id: Option<String>,
+    pub parent_step_id: Option<String>,
+}
+
+impl From<request::Model> for RequestRecord {
+    fn from(row: request::Model) -> Self {
+        RequestRecord {
+            id: row.id,
+            workspace_id: row.workspace_id,
+            request_id: row.request_id,
+            created_at: row.created_at,
+            key_id: row.key_id,
+            key_name: row.key_name,
+            route: row.route,
+            model: row.model,
+            stream: row.stream,
+            status: row.status,
+            error_code: row.error_code,
+            prompt_tokens: row.prompt_tokens,
+            completion_tokens: row.completion_tokens,
+            cost_micros: row.cost_micros,
+            metered: row.metered,
+            guardrail_id: row.guardrail_id,
+            firewall_policy_id: row.firewall_policy_id,
+            tool_calls: row.tool_calls,
+            client_ip: row.client_ip,
+            latency_ms: row.latency_ms,
+            upstream_latency_ms: row.upstream_latency_ms,
+            run_id: row.run_id,
+            conversation_id: row.conversation_id,
+            step_id: row.step_id,
+            parent_step_id: row.parent_step_id,
+        }
+    }
+}
+
+/// Inserts one row (its `id` is ignored and assigned by the database).
+pub async fn insert(db: &impl ConnectionTrait, row: &RequestRecord) -> Result<(), DbErr> {
+    request::ActiveModel {
+        workspace_id: Set(row.workspace_id),
+        request_id: Set(row.request_id.clone()),
+        created_at: Set(row.created_at),
+        key_id: Set(row.key_id),
+        key_name: Set(row.key_name.clone()),
+        route: Set(row.route.clone()),
+        model: Set(row.model.clone()),
+        stream: Set(row.stream),
+        status: Set(row.status),
+        error_code: Set(row.error_code.clone()),
+        prompt_tokens: Set(row.prompt_tokens),
+        completion_tokens: Set(row.completion_tokens),
+        cost_micros: Set(row.cost_micros),
+        metered: Set(row.metered),
+        guardrail_id: Set(row.guardrail_id),
+        firewall_policy_id: Set(row.firewall_policy_id),
+        tool_calls: Set(row.tool_calls),
+        client_ip: Set(row.client_ip.clone()),
+        latency_ms: Set(row.latency_ms),
+        upstream_latency_ms: Set(row.upstream_latency_ms),
+        run_id: Set(row.run_id.clone()),
+        conversation_id: Set(row.conversation_id.clone()),
+        step_id: Set(row.step_id.clone()),
+        parent_step_id: Set(row.parent_step_id.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Every request of `run_id` in `workspace_id`, oldest first.
+pub async fn list_for_run(db: &impl ConnectionTrait, workspace_id: i64, run_id: &str) -> Result<Vec<RequestRecord>, DbErr> {
+    let rows = request::Entity::find()
+        .filter(request::Column::WorkspaceId.eq(workspace_id))
+        .filter(request::Column::RunId.eq(run_id))
+        .order_by_asc(request::Column::CreatedAt)
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Every request with a run id in `workspace_id` inside the time window, optionally of one key.
+pub async fn list_with_run(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    key_id: Option<i64>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<RequestRecord>, DbErr> {
+    let mut query = request::Entity::find()
+        .filter(request::Column::WorkspaceId.eq(workspace_id))
+        .filter(request::Column::RunId.is_not_null());
+    if let Some(key_id) = key_id {
+        query = query.filter(request::Column::KeyId.eq(key_id));
+    }
+    if let Some(since) = since {
+        query = query.filter(request::Column::CreatedAt.gte(since));
+    }
+    if let Some(until) = until {
+        query = query.filter(request::Column::CreatedAt.lt(until));
+    }
+    Ok(query.all(db).await?.into_iter().map(Into::into).collect())
+}
