@@ -2,10 +2,9 @@
 //! (audited), for automation and for recovering a workspace without the console.
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 
-use crate::auth::keys;
-use crate::domain::{Actor, KeyKind, Role};
+use crate::domain::{Actor, Role};
+use crate::service::api_keys::KeyInput;
 use crate::service::{ServiceError, Services};
 use crate::store;
 
@@ -46,56 +45,11 @@ pub async fn create_user(services: &Services, email: &str, role: &str, workspace
 
 /// Creates a key in the workspace and prints its secret once.
 pub async fn create_key(services: &Services, workspace: &str, name: &str, kind: &str) -> anyhow::Result<()> {
-    let kind = KeyKind::parse(kind).ok_or_else(|| anyhow::anyhow!("kind must be relay or gateway"))?;
     let workspace_id = resolve_workspace(services, Some(workspace)).await?;
-    let name = crate::service::required_name("name", name, 64).map_err(|err| anyhow::anyhow!("{}: {}", err.field, err.message))?;
-    let generated = keys::generate(kind);
-    let fields = store::api_keys::KeyFields {
-        name: name.clone(),
-        scopes: kind.default_scopes(),
-        active: true,
-        environment: None,
-        guardrail_id: None,
-        firewall_policy_id: None,
-        model_allowlist_enabled: false,
-        model_allowlist: Vec::new(),
-        ip_allowlist: Vec::new(),
-        credit_limit_micros: 0,
-        rate_limit_rpm: 0,
-        expires_at: None,
-    };
-    let now = Utc::now();
-    let txn = services.db.begin().await?;
-    let new = store::api_keys::NewKey {
-        workspace_id,
-        kind,
-        key_hint: &generated.hint,
-        secret_hash: &generated.hash,
-        created_by: None,
-    };
-    let key = store::api_keys::insert(&txn, new, &fields, now).await.map_err(|err| {
-        if store::is_unique_violation(&err) {
-            anyhow::anyhow!("a key named `{name}` already exists in this workspace")
-        } else {
-            err.into()
-        }
-    })?;
-    store::audit::insert(
-        &txn,
-        store::audit::NewAudit {
-            workspace_id,
-            actor: &system(),
-            verb: "api_key_create",
-            target_type: "api_key",
-            target_id: key.id.to_string(),
-            metadata: serde_json::json!({ "id": key.id, "name": key.name, "kind": kind.as_str(), "scopes": key.scopes }),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    eprintln!("Created {} key `{}` ({}). The secret is shown once:", kind.as_str(), key.name, key.key_hint);
-    println!("{}", generated.secret);
+    let input = KeyInput { name: Some(name.to_owned()), kind: Some(kind.to_owned()), ..Default::default() };
+    let created = services.create_api_key_as(&system(), workspace_id, input, Utc::now()).await.map_err(describe)?;
+    eprintln!("Created {} key `{}` ({}). The secret is shown once:", created.key.kind.as_str(), created.key.name, created.key.key_hint);
+    println!("{}", created.secret);
     Ok(())
 }
 
@@ -104,6 +58,7 @@ fn describe(err: ServiceError) -> anyhow::Error {
         ServiceError::Invalid(fields) => {
             anyhow::anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
         }
+        ServiceError::NameTaken(what) => anyhow::anyhow!("{what} already exists in this workspace"),
         other => anyhow::anyhow!(other.to_string()),
     }
 }

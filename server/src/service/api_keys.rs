@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::auth::keys;
 use crate::auth::roles::Capability;
-use crate::domain::{ApiKey, KeyKind};
+use crate::domain::{Actor, ApiKey, KeyKind};
 use crate::service::identity::Principal;
 use crate::service::{required_name, FieldError, ServiceError, ServiceResult, Services};
 use crate::store::{self, api_keys::KeyFields, audit::NewAudit};
@@ -43,6 +43,13 @@ pub struct KeyInput {
 pub struct KeyWithSecret {
     pub key: ApiKey,
     pub secret: String,
+}
+
+fn parse_kind(kind: Option<&str>) -> Result<KeyKind, FieldError> {
+    match kind {
+        None => Ok(KeyKind::Relay),
+        Some(kind) => KeyKind::parse(kind).ok_or_else(|| FieldError::new("kind", "must be `relay` or `gateway`")),
+    }
 }
 
 fn capability_for(kind: KeyKind) -> Capability {
@@ -192,12 +199,19 @@ fn key_metadata(key: &ApiKey) -> serde_json::Value {
     json!({ "id": key.id, "name": key.name, "kind": key.kind.as_str(), "scopes": key.scopes })
 }
 
-async fn audit_key(db: &impl ConnectionTrait, principal: &Principal, verb: &str, key: &ApiKey, now: DateTime<Utc>) -> ServiceResult<()> {
+async fn audit_key(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    actor: &Actor,
+    verb: &str,
+    key: &ApiKey,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     store::audit::insert(
         db,
         NewAudit {
-            workspace_id: principal.workspace_id,
-            actor: &principal.actor(),
+            workspace_id,
+            actor,
             verb,
             target_type: "api_key",
             target_id: key.id.to_string(),
@@ -232,24 +246,27 @@ impl Services {
 
     /// Creates a key; the returned secret is never retrievable again.
     pub async fn create_api_key(&self, principal: &Principal, input: KeyInput, now: DateTime<Utc>) -> ServiceResult<KeyWithSecret> {
-        let kind = match input.kind.as_deref() {
-            None => KeyKind::Relay,
-            Some(kind) => KeyKind::parse(kind).ok_or_else(|| FieldError::new("kind", "must be `relay` or `gateway`"))?,
-        };
+        let kind = parse_kind(input.kind.as_deref())?;
         principal.require(capability_for(kind))?;
+        self.create_api_key_as(&principal.actor(), principal.workspace_id, input, now).await
+    }
+
+    /// Creates a key on behalf of `actor` without a role check (the admin CLI acts as `system`).
+    pub async fn create_api_key_as(&self, actor: &Actor, workspace_id: i64, input: KeyInput, now: DateTime<Utc>) -> ServiceResult<KeyWithSecret> {
+        let kind = parse_kind(input.kind.as_deref())?;
         let fields = merge_fields(kind, defaults(kind), input).map_err(ServiceError::Invalid)?;
-        self.check_bindings(principal.workspace_id, &fields).await?;
+        self.check_bindings(workspace_id, &fields).await?;
         let generated = keys::generate(kind);
         let txn = self.db.begin().await?;
         let new = store::api_keys::NewKey {
-            workspace_id: principal.workspace_id,
+            workspace_id,
             kind,
             key_hint: &generated.hint,
             secret_hash: &generated.hash,
-            created_by: Some(principal.user.id),
+            created_by: actor.user_id,
         };
         let key = store::api_keys::insert(&txn, new, &fields, now).await.map_err(|err| name_taken_or(err, &fields.name))?;
-        audit_key(&txn, principal, "api_key_create", &key, now).await?;
+        audit_key(&txn, workspace_id, actor, "api_key_create", &key, now).await?;
         txn.commit().await?;
         Ok(KeyWithSecret { key, secret: generated.secret })
     }
@@ -265,7 +282,7 @@ impl Services {
         self.check_bindings(principal.workspace_id, &fields).await?;
         let txn = self.db.begin().await?;
         let key = store::api_keys::update(&txn, id, &fields).await.map_err(|err| name_taken_or(err, &fields.name))?;
-        audit_key(&txn, principal, "api_key_update", &key, now).await?;
+        audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_update", &key, now).await?;
         txn.commit().await?;
         Ok(key)
     }
@@ -277,7 +294,7 @@ impl Services {
         let generated = keys::generate(current.kind);
         let txn = self.db.begin().await?;
         let key = store::api_keys::set_secret(&txn, id, &generated.hint, &generated.hash).await?;
-        audit_key(&txn, principal, "api_key_rotate", &key, now).await?;
+        audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_rotate", &key, now).await?;
         txn.commit().await?;
         Ok(KeyWithSecret { key, secret: generated.secret })
     }
@@ -288,7 +305,7 @@ impl Services {
         principal.require(capability_for(current.kind))?;
         let txn = self.db.begin().await?;
         store::api_keys::delete(&txn, id).await?;
-        audit_key(&txn, principal, "api_key_delete", &current, now).await?;
+        audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_delete", &current, now).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -65,3 +65,17 @@ async fn the_model_allow_list_filters_the_catalogue() {
     let (status, _, _) = app.send(Method::GET, "/v1/models/mock/echo", &Caller::Bearer(secret), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_key_made_by_the_admin_cli_is_audited_as_system_and_works() {
+    let app = TestApp::new().await;
+    server::cli::admin::create_key(&app.services, "default", "from-cli", "relay").await.expect("create key");
+    let duplicate = server::cli::admin::create_key(&app.services, "default", "from-cli", "relay").await.expect_err("same name");
+    assert!(duplicate.to_string().contains("already exists"), "{duplicate}");
+    let unknown = server::cli::admin::create_key(&app.services, "nope", "x", "relay").await.expect_err("no workspace");
+    assert!(unknown.to_string().contains("not found"), "{unknown}");
+    let audit = server::store::audit::recent(&app.services.db, app.workspace_id(), 5).await.expect("audit");
+    let row = audit.iter().find(|entry| entry.verb == "api_key_create").expect("audit row");
+    assert_eq!((row.actor_type.as_str(), row.actor_label.as_str()), ("system", "system"));
+    assert_eq!(row.metadata["name"], "from-cli");
+}
