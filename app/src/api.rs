@@ -139,3 +139,104 @@ pub async fn undo_autonomy(csrf: String, audit_id: i64, force: bool) -> Result<i
 pub async fn list_audit(verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError> {
     crate::backend::backend()?.audit(verb, cursor).await
 }
+
+#[server(prefix = "/console/fn")]
+pub async fn list_guardrails() -> Result<Vec<GuardrailSummaryView>, AppError> {
+    crate::backend::backend()?.list_guardrails().await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn get_guardrail(id: i64) -> Result<GuardrailEditView, AppError> {
+    crate::backend::backend()?.guardrail(id).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_presets() -> Result<Vec<PresetView>, AppError> {
+    crate::backend::backend()?.guardrail_presets().await
+}
+
+/// Creates (no `id`) or updates a guardrail; a new one opens in the editor. Checkboxes post only when on.
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn save_guardrail(
+    csrf: String,
+    id: Option<i64>,
+    version: Option<i64>,
+    name: String,
+    description: String,
+    enabled: Option<String>,
+    log_raw_content: Option<String>,
+    rules: String,
+) -> Result<i64, AppError> {
+    let form = GuardrailForm { name, description, enabled: enabled.is_some(), log_raw_content: log_raw_content.is_some(), rules };
+    let saved = crate::backend::backend()?.save_guardrail(csrf, id, version, form).await?;
+    if id.is_none() {
+        leptos_axum::redirect(&format!("/guardrails/{saved}"));
+    }
+    Ok(saved)
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_guardrail(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_guardrail(csrf, id).await?;
+    leptos_axum::redirect("/guardrails");
+    Ok(())
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn revert_guardrail(csrf: String, id: i64, version: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.revert_guardrail(csrf, id, version).await
+}
+
+/// Applies a preset as a new guardrail and opens it.
+#[server(prefix = "/console/fn")]
+pub async fn apply_preset(csrf: String, slug: String) -> Result<i64, AppError> {
+    let id = crate::backend::backend()?.apply_guardrail_preset(csrf, slug).await?;
+    leptos_axum::redirect(&format!("/guardrails/{id}"));
+    Ok(id)
+}
+
+/// Runs the saved guardrail's deterministic rules on `text` (the Test tab); writes nothing.
+#[server(prefix = "/console/fn")]
+pub async fn test_guardrail(id: i64, stage: String, text: String) -> Result<GuardrailTestView, AppError> {
+    crate::backend::backend()?.test_guardrail(id, stage, text).await
+}
+
+/// A page of firewall events (Developer+), filtered as the Events page's query string says.
+#[server(prefix = "/console/fn")]
+pub async fn list_events(
+    verdict: Option<String>,
+    surface: Option<String>,
+    tool_name: Option<String>,
+    run_id: Option<String>,
+    cursor: Option<String>,
+) -> Result<EventPageView, AppError> {
+    crate::backend::backend()?.feed_events(EventQueryForm { verdict, surface, tool_name, run_id, cursor }).await
+}
+
+/// A page of guardrail matches (Member; the raw `matched` text only for Developer+).
+#[server(prefix = "/console/fn")]
+pub async fn list_matches(
+    stage: Option<String>,
+    action: Option<String>,
+    rule_type: Option<String>,
+    hide_fp: bool,
+    cursor: Option<String>,
+) -> Result<MatchPageView, AppError> {
+    crate::backend::backend()?.feed_matches(MatchQueryForm { stage, action, rule_type, hide_fp, cursor }).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_runs(cursor: Option<String>) -> Result<RunPageView, AppError> {
+    crate::backend::backend()?.feed_runs(cursor).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn get_run_trace(run_id: String) -> Result<RunTraceView, AppError> {
+    crate::backend::backend()?.run_trace(run_id).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_discovered(coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError> {
+    crate::backend::backend()?.discovered_tools(coverage, cursor).await
+}

@@ -34,6 +34,19 @@ pub trait Backend: Send + Sync {
     async fn apply_level(&self, csrf: String, level: String) -> Result<i64, AppError>;
     async fn undo_autonomy(&self, csrf: String, audit_id: i64, force: bool) -> Result<i64, AppError>;
     async fn audit(&self, verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError>;
+    async fn list_guardrails(&self) -> Result<Vec<GuardrailSummaryView>, AppError>;
+    async fn guardrail(&self, id: i64) -> Result<GuardrailEditView, AppError>;
+    async fn guardrail_presets(&self) -> Result<Vec<PresetView>, AppError>;
+    async fn save_guardrail(&self, csrf: String, id: Option<i64>, version: Option<i64>, form: GuardrailForm) -> Result<i64, AppError>;
+    async fn delete_guardrail(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    async fn revert_guardrail(&self, csrf: String, id: i64, version: i64) -> Result<(), AppError>;
+    async fn apply_guardrail_preset(&self, csrf: String, slug: String) -> Result<i64, AppError>;
+    async fn test_guardrail(&self, id: i64, stage: String, text: String) -> Result<GuardrailTestView, AppError>;
+    async fn feed_events(&self, query: EventQueryForm) -> Result<EventPageView, AppError>;
+    async fn feed_matches(&self, query: MatchQueryForm) -> Result<MatchPageView, AppError>;
+    async fn feed_runs(&self, cursor: Option<String>) -> Result<RunPageView, AppError>;
+    async fn run_trace(&self, run_id: String) -> Result<RunTraceView, AppError>;
+    async fn discovered_tools(&self, coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError>;
 }
 
 /// The backend provided by the server; a missing context is an internal error, never a panic.

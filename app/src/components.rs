@@ -1,4 +1,5 @@
 //! Shared console widgets: the signed-in layout with its header and navigation, and small form pieces.
 
+pub mod feed;
 pub mod layout;
 pub mod ui;

@@ -62,6 +62,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("posture") view=pages::posture::PosturePage />
                     <Route path=path!("posture/simulate") view=pages::simulate::SimulatePage />
                     <Route path=path!("audit") view=pages::audit::AuditPage />
+                    <Route path=path!("guardrails") view=pages::guardrails::GuardrailsPage />
+                    <Route path=path!("guardrails/new") view=pages::guardrail_editor::GuardrailEditorPage />
+                    <Route path=path!("guardrails/:id") view=pages::guardrail_editor::GuardrailEditorPage />
                     <Route path=path!("keys") view=pages::keys::KeysPage />
                     <Route path=path!("members") view=pages::members::MembersPage />
                     <Route path=path!("account") view=pages::account::AccountPage />

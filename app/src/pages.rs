@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod audit;
+pub mod guardrail_editor;
+pub mod guardrails;
 pub mod keys;
 pub mod login;
 pub mod members;

@@ -41,3 +41,32 @@ export async function developerAppliesBalancedThenUndoesFromAudit({ page, shot }
   assert.equal((await page.textContent('#current-level')).trim(), before, 'the previous posture is back');
   await shot('after-undo');
 }
+
+export async function developerBuildsAPiiGuardrailAndTestsIt({ page, shot }) {
+  const developer = await createUser('developer');
+  await act.signIn(page, developer);
+  await expect.url(page, '/posture');
+  await page.click('a[href="/guardrails"]');
+  await expect.url(page, '/guardrails');
+  await page.click('#new-guardrail');
+  await expect.url(page, '/guardrails/new');
+  await expect.hydrated(page);
+  await page.fill('#guardrail-name', `pii-${Date.now()}`);
+  // A broken rule first: the editor names the field at fault.
+  await page.fill('#rules-json', '[{"type":"pii","stage":"both","action":"mask","config":{"entities":["emails"]}}]');
+  await page.click('#save-guardrail');
+  await expect.visible(page.locator('#rule-errors'), 'the inline validation errors');
+  assert.match(await page.textContent('#rule-errors'), /rules\[0\]\.config\.entities/);
+  await shot('validation-error');
+  await page.fill('#rules-json', '[{"label":"PII","type":"pii","stage":"both","action":"mask","config":{"entities":["email"]}}]');
+  await page.click('#save-guardrail');
+  await page.waitForURL((url) => /\/guardrails\/\d+$/.test(new URL(url).pathname), { timeout: 15000 });
+  await expect.hydrated(page);
+  await page.fill('#test-text', 'Please email jane.doe@acme-corp.com about the invoice.');
+  await page.click('#run-test');
+  await expect.visible(page.locator('#test-output'), 'the test output');
+  const output = await page.textContent('#test-output');
+  assert.ok(output.includes('[EMAIL]'), `masked output: ${output}`);
+  assert.ok(!output.includes('jane.doe@acme-corp.com'), 'the email is gone');
+  await shot('test-tab');
+}

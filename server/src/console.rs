@@ -4,6 +4,8 @@
 
 mod backend;
 mod convert;
+mod feeds;
+mod guardrails;
 mod posture;
 
 pub use backend::ConsoleBackend;

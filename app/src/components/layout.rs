@@ -21,6 +21,7 @@ pub fn use_session() -> SessionResource {
 /// Navigation entries: path, label and the lowest role that may open the page.
 const NAV: &[(&str, &str, &str)] = &[
     ("/posture", "Posture", "member"),
+    ("/guardrails", "Guardrails", "member"),
     ("/audit", "Audit", "member"),
     ("/keys", "API Keys", "member"),
     ("/members", "Members", "member"),

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use crate::auth::session::{self, csrf_matches, SessionIdentity};
 use crate::auth::session_store;
 use crate::console::convert::{app_error, key_view, member_view, membership_view};
-use crate::console::posture;
+use crate::console::{feeds, guardrails, posture};
 use crate::service::api_keys::KeyInput;
 use crate::service::identity::Principal;
 use crate::service::{ServiceError, Services};
@@ -244,5 +244,70 @@ impl Backend for ConsoleBackend {
     async fn audit(&self, verb: Option<String>, cursor: Option<String>) -> Result<AuditPageView, AppError> {
         let (principal, _, _) = self.caller().await?;
         posture::audit(&self.services, &principal, verb, cursor).await
+    }
+
+    async fn list_guardrails(&self) -> Result<Vec<GuardrailSummaryView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        guardrails::list(&self.services, &principal).await
+    }
+
+    async fn guardrail(&self, id: i64) -> Result<GuardrailEditView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        guardrails::get(&self.services, &principal, id).await
+    }
+
+    async fn guardrail_presets(&self) -> Result<Vec<PresetView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        guardrails::presets(&self.services, &principal)
+    }
+
+    async fn save_guardrail(&self, csrf: String, id: Option<i64>, version: Option<i64>, form: GuardrailForm) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        guardrails::save(&self.services, &principal, id, version, form).await
+    }
+
+    async fn delete_guardrail(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        guardrails::delete(&self.services, &principal, id).await
+    }
+
+    async fn revert_guardrail(&self, csrf: String, id: i64, version: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        guardrails::revert(&self.services, &principal, id, version).await
+    }
+
+    async fn apply_guardrail_preset(&self, csrf: String, slug: String) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        guardrails::apply_preset(&self.services, &principal, &slug).await
+    }
+
+    async fn test_guardrail(&self, id: i64, stage: String, text: String) -> Result<GuardrailTestView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        guardrails::test(&self.services, &principal, id, &stage, text).await
+    }
+
+    async fn feed_events(&self, query: EventQueryForm) -> Result<EventPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::events(&self.services, &principal, query).await
+    }
+
+    async fn feed_matches(&self, query: MatchQueryForm) -> Result<MatchPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::matches(&self.services, &principal, query).await
+    }
+
+    async fn feed_runs(&self, cursor: Option<String>) -> Result<RunPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::runs(&self.services, &principal, cursor).await
+    }
+
+    async fn run_trace(&self, run_id: String) -> Result<RunTraceView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::trace(&self.services, &principal, run_id).await
+    }
+
+    async fn discovered_tools(&self, coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::discovered(&self.services, &principal, coverage, cursor).await
     }
 }

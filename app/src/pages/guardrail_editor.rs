@@ -1,0 +1,220 @@
+//! `/guardrails/new` and `/guardrails/:id`: the guardrail editor. Fields plus the ordered rules as JSON
+//! (every rule type of SPEC §2.5, with validation errors shown inline by field path), the Test tab
+//! (text + stage → blocked / rendered text / violations), version history with revert, and delete.
+//! Members read; Developers edit.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{get_guardrail, DeleteGuardrail, RevertGuardrail, SaveGuardrail, TestGuardrail};
+use crate::components::layout::use_session;
+use crate::components::ui::*;
+use crate::error::AppError;
+use crate::types::{GuardrailEditView, SessionView};
+
+/// Shown for a new guardrail: one rule of each common shape, ready to edit.
+const NEW_RULES: &str = r#"[
+  {"label": "PII", "type": "pii", "stage": "both", "action": "mask",
+   "config": {"entities": ["email", "phone", "credit_card"]}},
+  {"label": "Secrets", "type": "pii", "stage": "input", "action": "block",
+   "config": {"entities": ["api_key_openai", "aws_access_key", "github_token", "private_key"]}}
+]"#;
+
+#[component]
+pub fn GuardrailEditorPage() -> impl IntoView {
+    // Resources and actions are created here, synchronously (see KeysPage).
+    let session = use_session();
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let save = ServerAction::<SaveGuardrail>::new();
+    let revert = ServerAction::<RevertGuardrail>::new();
+    let delete = ServerAction::<DeleteGuardrail>::new();
+    let test = ServerAction::<TestGuardrail>::new();
+    let guardrail = Resource::new(move || (id(), save.version().get(), revert.version().get()), |(id, _, _)| async move {
+        match id {
+            Some(id) => get_guardrail(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let actions = EditorActions { save, revert, delete, test };
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading guardrail…"</p> }>
+            {move || Suspend::new(async move {
+                let session = session.await?;
+                let guardrail = guardrail.await?;
+                Ok::<_, AppError>(view! { <Editor session guardrail actions /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct EditorActions {
+    save: ServerAction<SaveGuardrail>,
+    revert: ServerAction<RevertGuardrail>,
+    delete: ServerAction<DeleteGuardrail>,
+    test: ServerAction<TestGuardrail>,
+}
+
+#[component]
+fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: EditorActions) -> impl IntoView {
+    let EditorActions { save, revert, delete, test } = actions;
+    let can_edit = session.at_least("developer");
+    let csrf = session.csrf_token.clone();
+    let title = guardrail.as_ref().map_or_else(|| "New guardrail".to_owned(), |g| g.name.clone());
+    let (name, description, enabled, log_raw, rules) = match &guardrail {
+        Some(g) => (g.name.clone(), g.description.clone(), g.enabled, g.log_raw_content, g.rules_json.clone()),
+        None => (String::new(), String::new(), true, false, NEW_RULES.to_owned()),
+    };
+    let field_errors = move || match save.value().get() {
+        Some(Err(AppError::Invalid { fields, .. })) => Some(view! {
+            <ul id="rule-errors" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+                {fields.into_iter().map(|field| view! { <li><code>{field.field}</code> ": " {field.message}</li> }).collect_view()}
+            </ul>
+        }),
+        _ => None,
+    };
+    let other_error = move || match save.value().get() {
+        Some(Err(error)) if !matches!(error, AppError::Invalid { .. }) => Some(view! { <ErrorBanner error /> }),
+        _ => None,
+    };
+    let saved = move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <span id="saved" class="text-sm text-emerald-700">"Saved."</span> });
+    let header_badges = guardrail.as_ref().map(|g| view! {
+        <span class="flex gap-2">
+            <Badge text=format!("v{}", g.version) />
+            {g.is_default.then(|| view! { <Badge text="workspace default".to_string() tone="indigo" /> })}
+            <Badge text=format!("{} keys", g.attached_keys) />
+        </span>
+    });
+    let id_field = guardrail.as_ref().map(|g| view! {
+        <input type="hidden" name="id" value=g.id />
+        <input type="hidden" name="version" value=g.version />
+    });
+    let side = guardrail.clone().map(|g| view! { <SidePanels guardrail=g can_edit csrf=csrf.clone() revert delete test /> });
+    view! {
+        <div class="space-y-6">
+            <div class="flex flex-wrap items-center justify-between gap-3">
+                <div class="flex items-center gap-3">
+                    <a href="/guardrails" class="text-sm text-indigo-600 hover:underline">"← Guardrails"</a>
+                    <h1 class="text-2xl font-bold tracking-tight">{title}</h1>
+                    {header_badges}
+                </div>
+            </div>
+            <div class="grid gap-6 lg:grid-cols-3">
+                <section class=format!("{CARD} lg:col-span-2")>
+                    <ActionForm action=save attr:id="guardrail-form" attr:class="space-y-4">
+                        <CsrfField token=session.csrf_token.clone() />
+                        {id_field}
+                        <div class="grid gap-4 md:grid-cols-2">
+                            <div>
+                                <label for="guardrail-name" class=LABEL>"Name"</label>
+                                <input id="guardrail-name" name="name" required maxlength="64" value=name class=INPUT disabled=!can_edit />
+                            </div>
+                            <div>
+                                <label for="guardrail-description" class=LABEL>"Description"</label>
+                                <input id="guardrail-description" name="description" maxlength="512" value=description class=INPUT disabled=!can_edit />
+                            </div>
+                        </div>
+                        <div class="flex gap-6 text-sm">
+                            <label class="flex items-center gap-2"><input type="checkbox" name="enabled" checked=enabled disabled=!can_edit /> "Enabled"</label>
+                            <label class="flex items-center gap-2"><input type="checkbox" name="log_raw_content" checked=log_raw disabled=!can_edit /> "Log raw matched text (not retroactive)"</label>
+                        </div>
+                        <div>
+                            <label for="rules-json" class=LABEL>"Rules (JSON, evaluated in order): type keyword | regex | pii | max_chars | llm_judge | grounding | external"</label>
+                            <textarea id="rules-json" name="rules" rows="16" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit>{rules}</textarea>
+                        </div>
+                        {field_errors}
+                        {other_error}
+                        {can_edit.then(|| view! {
+                            <div class="flex items-center gap-3">
+                                <button id="save-guardrail" type="submit" class=BTN_PRIMARY>"Save"</button>
+                                {saved}
+                            </div>
+                        })}
+                    </ActionForm>
+                </section>
+                <div class="space-y-6">{side}</div>
+            </div>
+        </div>
+    }
+}
+
+/// Test tab, history and delete for a saved guardrail.
+#[component]
+fn SidePanels(
+    guardrail: GuardrailEditView,
+    can_edit: bool,
+    csrf: String,
+    revert: ServerAction<RevertGuardrail>,
+    delete: ServerAction<DeleteGuardrail>,
+    test: ServerAction<TestGuardrail>,
+) -> impl IntoView {
+    let result = move || test.value().get().map(|outcome| match outcome {
+        Ok(outcome) => view! {
+            <div id="test-result" class="space-y-2 text-sm">
+                <div>
+                    {if outcome.blocked { view! { <Badge text="blocked".to_string() tone="red" /> } } else if outcome.mutated { view! { <Badge text="rewritten".to_string() tone="amber" /> } } else { view! { <Badge text="passed".to_string() tone="emerald" /> } }}
+                </div>
+                <pre id="test-output" class="whitespace-pre-wrap rounded-md bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{outcome.text}</pre>
+                <ul class="list-disc pl-5 text-xs">{outcome.violations.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
+                {(outcome.advanced_skipped > 0).then(|| view! { <p class="text-xs text-slate-500">{format!("{} advanced rule(s) not run here", outcome.advanced_skipped)}</p> })}
+            </div>
+        }.into_any(),
+        Err(error) => view! { <ErrorBanner error /> }.into_any(),
+    });
+    let history = guardrail
+        .history
+        .iter()
+        .map(|version| {
+            let current = version.version == guardrail.version;
+            view! {
+                <li class="flex items-center justify-between py-1 text-xs">
+                    <span>{format!("v{} · {} · {}", version.version, version.op, short_time(&version.created_at))}</span>
+                    {(can_edit && !current).then(|| view! { <RevertButton revert csrf=csrf.clone() id=guardrail.id version=version.version /> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class=CARD>
+            <h2 class="mb-3 font-semibold">"Test"</h2>
+            <ActionForm action=test attr:class="space-y-3">
+                <input type="hidden" name="id" value=guardrail.id />
+                <select name="stage" class=INPUT>
+                    <option value="input">"input (prompt)"</option>
+                    <option value="output">"output (completion)"</option>
+                </select>
+                <textarea id="test-text" name="text" rows="4" class=INPUT placeholder="Paste a prompt or a completion"></textarea>
+                <button id="run-test" type="submit" class=BTN_SECONDARY>"Run test"</button>
+            </ActionForm>
+            <div class="mt-3">{result}</div>
+        </section>
+        <section class=CARD>
+            <h2 class="mb-2 font-semibold">"History"</h2>
+            <ul class="divide-y divide-slate-100 dark:divide-slate-800">{history}</ul>
+            {action_error(revert.value())}
+        </section>
+        {can_edit.then(|| view! {
+            <section class=CARD>
+                <ActionForm action=delete>
+                    <CsrfField token=csrf.clone() />
+                    <input type="hidden" name="id" value=guardrail.id />
+                    <button type="submit" class=BTN_DANGER>"Delete guardrail"</button>
+                </ActionForm>
+                {action_error(delete.value())}
+            </section>
+        })}
+    }
+}
+
+#[component]
+fn RevertButton(revert: ServerAction<RevertGuardrail>, csrf: String, id: i64, version: i64) -> impl IntoView {
+    view! {
+        <ActionForm action=revert>
+            <CsrfField token=csrf />
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="version" value=version />
+            <button type="submit" class="text-indigo-600 hover:underline">"Revert"</button>
+        </ActionForm>
+    }
+}
