@@ -240,3 +240,47 @@ pub async fn get_run_trace(run_id: String) -> Result<RunTraceView, AppError> {
 pub async fn list_discovered(coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError> {
     crate::backend::backend()?.discovered_tools(coverage, cursor).await
 }
+
+#[server(prefix = "/console/fn")]
+pub async fn list_policies() -> Result<Vec<PolicySummaryView>, AppError> {
+    crate::backend::backend()?.list_policies().await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn get_policy(id: i64) -> Result<PolicyEditView, AppError> {
+    crate::backend::backend()?.policy(id).await
+}
+
+/// Creates (no `id`) or updates a policy and its rules; a new one opens in the editor.
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn save_policy(
+    csrf: String,
+    id: Option<i64>,
+    name: String,
+    description: String,
+    enabled: Option<String>,
+    default_verdict: String,
+    shadow_mode: Option<String>,
+    rules: String,
+) -> Result<i64, AppError> {
+    let form = PolicyForm { name, description, enabled: enabled.is_some(), default_verdict, shadow_mode: shadow_mode.is_some(), rules };
+    let saved = crate::backend::backend()?.save_policy(csrf, id, form).await?;
+    if id.is_none() {
+        leptos_axum::redirect(&format!("/firewall/policies/{saved}"));
+    }
+    Ok(saved)
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_policy(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_policy(csrf, id).await?;
+    leptos_axum::redirect("/firewall/policies");
+    Ok(())
+}
+
+/// Evaluates one tool call against the saved policy with the per-rule trace; records nothing.
+#[server(prefix = "/console/fn")]
+pub async fn run_sandbox(id: i64, surface: String, tool: String, skill: String, arguments: String, host: String) -> Result<SandboxView, AppError> {
+    crate::backend::backend()?.sandbox(id, SandboxCall { surface, tool, skill, arguments, host }).await
+}

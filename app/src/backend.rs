@@ -42,6 +42,11 @@ pub trait Backend: Send + Sync {
     async fn revert_guardrail(&self, csrf: String, id: i64, version: i64) -> Result<(), AppError>;
     async fn apply_guardrail_preset(&self, csrf: String, slug: String) -> Result<i64, AppError>;
     async fn test_guardrail(&self, id: i64, stage: String, text: String) -> Result<GuardrailTestView, AppError>;
+    async fn list_policies(&self) -> Result<Vec<PolicySummaryView>, AppError>;
+    async fn policy(&self, id: i64) -> Result<PolicyEditView, AppError>;
+    async fn save_policy(&self, csrf: String, id: Option<i64>, form: PolicyForm) -> Result<i64, AppError>;
+    async fn delete_policy(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    async fn sandbox(&self, id: i64, call: SandboxCall) -> Result<SandboxView, AppError>;
     async fn feed_events(&self, query: EventQueryForm) -> Result<EventPageView, AppError>;
     async fn feed_matches(&self, query: MatchQueryForm) -> Result<MatchPageView, AppError>;
     async fn feed_runs(&self, cursor: Option<String>) -> Result<RunPageView, AppError>;

@@ -62,9 +62,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("posture") view=pages::posture::PosturePage />
                     <Route path=path!("posture/simulate") view=pages::simulate::SimulatePage />
                     <Route path=path!("audit") view=pages::audit::AuditPage />
+                    <Route path=path!("events") view=pages::events::EventsPage />
+                    <Route path=path!("runs") view=pages::runs::RunsPage />
+                    <Route path=path!("runs/:run_id") view=pages::runs::RunTracePage />
+                    <Route path=path!("matches") view=pages::matches::MatchesPage />
+                    <Route path=path!("firewall/discovered") view=pages::discovered::DiscoveredPage />
                     <Route path=path!("guardrails") view=pages::guardrails::GuardrailsPage />
                     <Route path=path!("guardrails/new") view=pages::guardrail_editor::GuardrailEditorPage />
                     <Route path=path!("guardrails/:id") view=pages::guardrail_editor::GuardrailEditorPage />
+                    <Route path=path!("firewall/policies") view=pages::policies::PoliciesPage />
+                    <Route path=path!("firewall/policies/new") view=pages::policy_editor::PolicyEditorPage />
+                    <Route path=path!("firewall/policies/:id") view=pages::policy_editor::PolicyEditorPage />
                     <Route path=path!("keys") view=pages::keys::KeysPage />
                     <Route path=path!("members") view=pages::members::MembersPage />
                     <Route path=path!("account") view=pages::account::AccountPage />

@@ -433,3 +433,64 @@ pub struct MatchQueryForm {
     pub hide_fp: bool,
     pub cursor: Option<String>,
 }
+
+/// A firewall policy in the list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicySummaryView {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub is_default: bool,
+    pub shadow_mode: bool,
+    pub default_verdict: String,
+    pub rules: usize,
+    pub attached_keys: u64,
+    pub version: i64,
+}
+
+/// The policy editor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyEditView {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub default_verdict: String,
+    pub shadow_mode: bool,
+    pub is_default: bool,
+    pub version: i64,
+    pub attached_keys: u64,
+    pub rules_json: String,
+}
+
+/// The policy editor form (`rules` is the JSON rules array).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub default_verdict: String,
+    pub shadow_mode: bool,
+    pub rules: String,
+}
+
+/// One tool call for the test sandbox.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SandboxCall {
+    pub surface: String,
+    pub tool: String,
+    pub skill: String,
+    pub arguments: String,
+    pub host: String,
+}
+
+/// The sandbox's answer: the verdict and the per-rule trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SandboxView {
+    pub verdict: String,
+    pub rule_label: Option<String>,
+    pub reason: String,
+    pub markers: Vec<String>,
+    pub trace: Vec<String>,
+    pub sanitized_arguments: Option<String>,
+}

@@ -70,3 +70,29 @@ export async function developerBuildsAPiiGuardrailAndTestsIt({ page, shot }) {
   assert.ok(!output.includes('jane.doe@acme-corp.com'), 'the email is gone');
   await shot('test-tab');
 }
+
+export async function developerWritesAPolicyAndTriesItInTheSandbox({ page, shot }) {
+  const developer = await createUser('developer');
+  await act.signIn(page, developer);
+  await expect.url(page, '/posture');
+  await page.goto(`${BASE_URL}/firewall/policies/new`);
+  await expect.hydrated(page);
+  await page.fill('#policy-name', `ops-${Date.now()}`);
+  await page.click('#save-policy');
+  await page.waitForURL((url) => /\/firewall\/policies\/\d+$/.test(new URL(url).pathname), { timeout: 15000 });
+  await expect.hydrated(page);
+  await page.fill('#sandbox-tool', 'shell.exec');
+  await page.fill('#sandbox-arguments', '{"command": "rm -rf /var/lib/app"}');
+  await page.click('#run-sandbox');
+  await expect.visible(page.locator('#sandbox-result'), 'the sandbox result');
+  assert.equal((await page.textContent('#sandbox-verdict')).trim(), 'deny');
+  assert.ok((await page.textContent('#sandbox-result')).includes('no recursive deletes'), 'the deciding rule is named');
+  await shot('sandbox-deny');
+  // Shadow mode turns the deny into an audit without changing the rule.
+  await page.check('#shadow-toggle');
+  await page.click('#save-policy');
+  await expect.visible(page.locator('#saved'), 'the save confirmation');
+  await page.click('#run-sandbox');
+  await page.waitForFunction(() => document.querySelector('#sandbox-verdict')?.textContent.trim() === 'audit', null, { timeout: 15000 });
+  await shot('sandbox-shadow');
+}

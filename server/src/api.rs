@@ -9,6 +9,7 @@ pub mod guard;
 mod identity;
 mod keys;
 mod members;
+mod openapi;
 mod audit;
 mod feeds;
 mod autonomy;
@@ -28,8 +29,10 @@ use axum::Router;
 use crate::state::AppState;
 pub use error::{ApiError, ApiJson};
 pub use guard::Caller;
+pub use openapi::{API_ROUTES, OPENAPI_JSON};
 
-/// Builds the `/api` router (mounted by `startup`).
+/// Builds the `/api` router (mounted by `startup`). A new route also goes into [`API_ROUTES`] and
+/// `api/openapi.json`; `tests/it/openapi.rs` fails until it does.
 pub fn build_api_router(state: &AppState) -> Router<AppState> {
     let body_limit = state.services.config.limits.api_body_bytes;
     Router::new()
@@ -50,6 +53,7 @@ pub fn build_api_router(state: &AppState) -> Router<AppState> {
         .route("/workspace/firewall/runs/{run_id}", get(feeds::trace))
         .route("/workspace/firewall/discovered", get(feeds::discovered))
         .route("/guardrails/matches", get(feeds::matches))
+        .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard::authenticate))
         .layer(DefaultBodyLimit::max(body_limit))

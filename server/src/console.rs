@@ -6,6 +6,7 @@ mod backend;
 mod convert;
 mod feeds;
 mod guardrails;
+mod policies;
 mod posture;
 
 pub use backend::ConsoleBackend;

@@ -80,7 +80,7 @@ pub fn action_tone(action: &str) -> &'static str {
 pub fn VerdictChip(verdict: String, #[prop(optional)] review: bool, #[prop(optional)] shadow: bool, #[prop(optional)] gap: bool) -> impl IntoView {
     let tone = verdict_tone(&verdict);
     view! {
-        <span class="inline-flex flex-wrap items-center gap-1" data-verdict=verdict.clone()>
+        <span class="inline-flex items-center gap-1 whitespace-nowrap" data-verdict=verdict.clone()>
             <Badge text=verdict.replace('_', " ") tone />
             {review.then(|| view! { <span title="matched a review rule: someone should look at this" class="rounded border border-amber-400 px-1 text-[10px] font-semibold uppercase text-amber-700 dark:text-amber-300">"review"</span> })}
             {shadow.then(|| view! { <span title="shadow rule: recorded, not enforced" class="rounded border border-dashed border-slate-400 px-1 text-[10px] font-semibold uppercase text-slate-500">"shadow"</span> })}

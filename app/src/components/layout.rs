@@ -22,6 +22,11 @@ pub fn use_session() -> SessionResource {
 const NAV: &[(&str, &str, &str)] = &[
     ("/posture", "Posture", "member"),
     ("/guardrails", "Guardrails", "member"),
+    ("/events", "Events", "developer"),
+    ("/runs", "Runs", "developer"),
+    ("/matches", "Matches", "member"),
+    ("/firewall/discovered", "Tools", "member"),
+    ("/firewall/policies", "Firewall", "member"),
     ("/audit", "Audit", "member"),
     ("/keys", "API Keys", "member"),
     ("/members", "Members", "member"),

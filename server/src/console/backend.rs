@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use crate::auth::session::{self, csrf_matches, SessionIdentity};
 use crate::auth::session_store;
 use crate::console::convert::{app_error, key_view, member_view, membership_view};
-use crate::console::{feeds, guardrails, posture};
+use crate::console::{feeds, guardrails, policies, posture};
 use crate::service::api_keys::KeyInput;
 use crate::service::identity::Principal;
 use crate::service::{ServiceError, Services};
@@ -284,6 +284,31 @@ impl Backend for ConsoleBackend {
     async fn test_guardrail(&self, id: i64, stage: String, text: String) -> Result<GuardrailTestView, AppError> {
         let (principal, _, _) = self.caller().await?;
         guardrails::test(&self.services, &principal, id, &stage, text).await
+    }
+
+    async fn list_policies(&self) -> Result<Vec<PolicySummaryView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        policies::list(&self.services, &principal).await
+    }
+
+    async fn policy(&self, id: i64) -> Result<PolicyEditView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        policies::get(&self.services, &principal, id).await
+    }
+
+    async fn save_policy(&self, csrf: String, id: Option<i64>, form: PolicyForm) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        policies::save(&self.services, &principal, id, form).await
+    }
+
+    async fn delete_policy(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        policies::delete(&self.services, &principal, id).await
+    }
+
+    async fn sandbox(&self, id: i64, call: SandboxCall) -> Result<SandboxView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        policies::sandbox(&self.services, &principal, id, call).await
     }
 
     async fn feed_events(&self, query: EventQueryForm) -> Result<EventPageView, AppError> {

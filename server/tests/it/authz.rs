@@ -206,6 +206,7 @@ fn rows() -> Vec<Row> {
         Row { name: "run trace", method: Method::GET, path: |_| "/api/workspace/firewall/runs/run-x".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
         Row { name: "guardrail matches", method: Method::GET, path: |_| "/api/guardrails/matches".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "discovered tools", method: Method::GET, path: |_| "/api/workspace/firewall/discovered".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "openapi document", method: Method::GET, path: |_| "/api/openapi.json".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row {
             name: "gateway plane",
             method: Method::POST,

@@ -4,6 +4,7 @@
 mod api_errors;
 mod authz;
 mod engine_purity;
+mod openapi;
 mod posture;
 mod posture_autonomy;
 mod relay;
