@@ -71,6 +71,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/workspace/firewall/runs/{run_id}"),
     ("GET", "/workspace/firewall/discovered"),
     ("GET", "/audit"),
+    ("GET", "/audit/{id}"),
     ("GET", "/openapi.json"),
 ];
 
