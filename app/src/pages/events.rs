@@ -154,7 +154,7 @@ fn EventRow(event: FeedEventView, open: RwSignal<HashSet<i64>>) -> impl IntoView
     let origin = event.mcp_server.clone().map(|server| format!("mcp: {server}")).or_else(|| event.skill_name.clone().map(|skill| format!("skill: {skill}")));
     view! {
         <tr class=ROW data-event-id=id data-tool=event.tool_name.clone()>
-            <td class=TD><div class="font-mono text-xs">{clock}</div><div class=MUTED>{date}</div></td>
+            <td class=TD><div class="font-mono text-xs">{clock}</div><div class="whitespace-nowrap text-xs text-slate-500">{date}</div></td>
             <td class=TD><VerdictChip verdict=event.verdict.clone() review=event.review shadow=event.shadow gap=event.gap /></td>
             <td class=TD><Badge text=event.surface.clone() /></td>
             <td class=TD><code class="font-mono text-sm font-semibold">{event.tool_name.clone()}</code>{origin.map(|origin| view! { <div class=MUTED>{origin}</div> })}</td>

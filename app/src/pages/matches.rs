@@ -159,7 +159,12 @@ fn MatchRow(row: FeedMatchView, show_matched: bool) -> impl IntoView {
             <td class=TD><span class="text-sm tabular-nums">{row.count}</span></td>
             {matched}
             <td class=TD><div class="text-xs">{row.key_name.clone()}</div><div class=MUTED>{row.model_name.clone().unwrap_or_default()}</div></td>
-            <td class=TD>{row.run_id.clone().map(|run| view! { <a href=format!("/runs/{run}") class="whitespace-nowrap font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400">{run.clone()}</a> })}</td>
+            // Runs are Developer+; Members see the id as text.
+            <td class=TD>{row.run_id.clone().map(|run| if show_matched {
+                view! { <a href=format!("/runs/{run}") class="whitespace-nowrap font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400">{run.clone()}</a> }.into_any()
+            } else {
+                view! { <span class="whitespace-nowrap font-mono text-xs">{run}</span> }.into_any()
+            })}</td>
         </tr>
     }
 }
