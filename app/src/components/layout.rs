@@ -22,15 +22,14 @@ pub fn use_session() -> SessionResource {
 const NAV: &[(&str, &str, &str)] = &[
     ("/posture", "Posture", "member"),
     ("/guardrails", "Guardrails", "member"),
+    ("/firewall/policies", "Firewall", "member"),
     ("/events", "Events", "developer"),
     ("/runs", "Runs", "developer"),
     ("/matches", "Matches", "member"),
     ("/firewall/discovered", "Tools", "member"),
-    ("/firewall/policies", "Firewall", "member"),
     ("/audit", "Audit", "member"),
-    ("/keys", "API Keys", "member"),
+    ("/keys", "Keys", "member"),
     ("/members", "Members", "member"),
-    ("/account", "Account", "member"),
 ];
 
 #[component]
@@ -58,7 +57,7 @@ fn Frame(session: SessionView) -> impl IntoView {
         .filter(|(_, _, min_role)| session.at_least(min_role))
         .map(|(href, label, _)| {
             view! {
-                <A href=*href attr:class="rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
+                <A href=*href attr:class="rounded-md px-2.5 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
                     {*label}
                 </A>
             }
@@ -67,8 +66,8 @@ fn Frame(session: SessionView) -> impl IntoView {
     view! {
         <div class="min-h-full">
             <header class="bg-slate-900 text-white shadow">
-                <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-3">
-                    <div class="flex items-center gap-6">
+                <div class="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-4 px-4 py-3">
+                    <div class="flex items-center gap-4">
                         <a href="/posture" class="flex items-center gap-2 text-lg font-bold tracking-tight">
                             <span class="inline-block h-6 w-6 rounded-md bg-indigo-500"></span>
                             "Palisade"
@@ -76,10 +75,9 @@ fn Frame(session: SessionView) -> impl IntoView {
                         <nav class="flex gap-1">{nav}</nav>
                     </div>
                     <div class="flex items-center gap-3 text-sm">
-                        <span class="text-slate-400">"Workspace"</span>
                         <span id="workspace-name" class="font-semibold">{session.workspace_name.clone()}</span>
                         <span id="role-badge"><Badge text=session.role.clone() tone="indigo" /></span>
-                        <span class="hidden text-slate-300 xl:inline">{session.email.clone()}</span>
+                        <a id="account-link" href="/account" title=session.email.clone() class="text-slate-300 hover:text-white">"Account"</a>
                         <ActionForm action=logout>
                             <CsrfField token=session.csrf_token.clone() />
                             <button id="sign-out" type="submit" class="rounded-md border border-slate-600 px-3 py-1 text-slate-200 hover:bg-slate-800">
