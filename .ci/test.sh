@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Every test: Rust unit + integration tests (store tests also on PostgreSQL when PALISADE_TEST_PG_URL is
-# set), benches in smoke mode, then the browser journeys against a freshly started server.
+# set), benches in smoke mode, the OpenAPI document's validation, then the browser journeys and the SDK
+# conformance run (end2end/sdk) against one freshly started server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== cargo test (workspace, host crates)"
 cargo test --workspace --exclude frontend --all-targets
+
+echo "== OpenAPI document (openapi-spec-validator)"
+bash .ci/openapi.sh
 
 echo "== console site + server build"
 bash .ci/build-site.sh
@@ -27,6 +31,8 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT
 set +e
 (cd end2end && node run.mjs)
 RC=$?
+echo "== SDK conformance (official openai SDKs, Python and Node)"
+bash end2end/sdk/run.sh "$BASE_URL" || RC=1
 set -e
 if [ $RC -ne 0 ]; then echo "--- server log"; tail -50 "${E2E_DIR}/server.log"; fi
 exit $RC

@@ -254,12 +254,16 @@ impl Services {
         self.check_credit(&ctx.key)?;
         let posture = self.resolve_posture(&ctx.key).await?;
         outcome.guardrail_id = posture.guardrail.as_ref().map(|g| g.id);
+        let base64 = models::wants_base64(&input.body);
         let body = self.screen_embedding_input(ctx, &posture, &input.model, input.body, input.texts).await?;
         let upstream_started = Instant::now();
         let reply = route.provider.embeddings(&route.model, models::upstream_body(body.clone(), &route.model, false)).await;
         outcome.upstream_ms = Some(upstream_started.elapsed().as_millis() as u64);
         let mut reply = reply.map_err(RelayError::Upstream)?;
         reply["model"] = Value::String(input.model.clone());
+        if base64 {
+            models::embeddings_as_base64(&mut reply);
+        }
         self.meter(ctx, outcome, &route.price, &body, &reply).await?;
         let overhead_ms = (ctx.started.elapsed().as_millis() as u64).saturating_sub(outcome.upstream_ms.unwrap_or(0));
         Ok(Reply::Json { body: reply, overhead_ms })

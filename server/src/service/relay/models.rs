@@ -1,6 +1,7 @@
 //! Stages 6–8 of §1.5: resolve `provider/model` to a route, apply the key's model allow-list, check its
 //! credit; and the body actually sent upstream. Must not call the provider.
 
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::domain::ApiKey;
@@ -43,4 +44,38 @@ pub fn upstream_body(mut body: Value, model: &str, stream: bool) -> Value {
         }
     }
     body
+}
+
+/// Whether the client asked for base64 embeddings (`"encoding_format": "base64"`). The Node SDK does by
+/// default and decodes every `embedding` as base64, so a float array there reaches the caller as garbage.
+pub fn wants_base64(body: &Value) -> bool {
+    body.get("encoding_format").and_then(Value::as_str) == Some("base64")
+}
+
+/// Re-encodes float-array embeddings as base64 of little-endian f32, the OpenAI wire form of
+/// `encoding_format: "base64"`, for providers that ignore the field (the built-in mock, some
+/// OpenAI-compatible servers). Embeddings that are already strings are left alone.
+pub fn embeddings_as_base64(reply: &mut Value) {
+    let Some(items) = reply.get_mut("data").and_then(Value::as_array_mut) else { return };
+    for item in items {
+        let Some(floats) = item.get("embedding").and_then(Value::as_array) else { continue };
+        let bytes: Vec<u8> = floats.iter().flat_map(|x| (x.as_f64().unwrap_or(0.0) as f32).to_le_bytes()).collect();
+        item["embedding"] = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_embeddings_become_base64_f32_and_strings_stay() {
+        let mut reply = json!({"data": [{"embedding": [1.0, -0.5]}, {"embedding": "AACAPw=="}]});
+        embeddings_as_base64(&mut reply);
+        // 1.0f32 = 00 00 80 3f, -0.5f32 = 00 00 00 bf (little-endian).
+        assert_eq!(reply["data"][0]["embedding"], "AACAPwAAAL8=");
+        assert_eq!(reply["data"][1]["embedding"], "AACAPw==");
+        assert!(wants_base64(&json!({"encoding_format": "base64"})));
+        assert!(!wants_base64(&json!({"encoding_format": "float"})) && !wants_base64(&json!({})));
+    }
 }
