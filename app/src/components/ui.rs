@@ -36,6 +36,36 @@ where
     }
 }
 
+/// The outcome of an editor's save: validation errors as a list of field paths (`#rule-errors`), any
+/// other error as a banner.
+pub fn save_errors<T, V>(result: V) -> impl IntoView
+where
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    move || match result.get() {
+        Some(Err(AppError::Invalid { fields, .. })) => Some(
+            view! {
+                <ul id="rule-errors" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+                    {fields.into_iter().map(|field| view! { <li><code>{field.field}</code> ": " {field.message}</li> }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+        ),
+        Some(Err(error)) => Some(view! { <ErrorBanner error /> }.into_any()),
+        _ => None,
+    }
+}
+
+/// "Saved." after an editor's successful save (`#saved`).
+pub fn saved_notice<T, V>(result: V) -> impl IntoView
+where
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    move || matches!(result.get(), Some(Ok(_))).then(|| view! { <span id="saved" class="text-sm text-emerald-700">"Saved."</span> })
+}
+
 /// A small pill, coloured by tone (`indigo`, `emerald`, `amber`, `slate`, `red`).
 #[component]
 pub fn Badge(text: String, #[prop(optional)] tone: &'static str) -> impl IntoView {

@@ -66,19 +66,6 @@ fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: E
         Some(g) => (g.name.clone(), g.description.clone(), g.enabled, g.log_raw_content, g.rules_json.clone()),
         None => (String::new(), String::new(), true, false, NEW_RULES.to_owned()),
     };
-    let field_errors = move || match save.value().get() {
-        Some(Err(AppError::Invalid { fields, .. })) => Some(view! {
-            <ul id="rule-errors" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-                {fields.into_iter().map(|field| view! { <li><code>{field.field}</code> ": " {field.message}</li> }).collect_view()}
-            </ul>
-        }),
-        _ => None,
-    };
-    let other_error = move || match save.value().get() {
-        Some(Err(error)) if !matches!(error, AppError::Invalid { .. }) => Some(view! { <ErrorBanner error /> }),
-        _ => None,
-    };
-    let saved = move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <span id="saved" class="text-sm text-emerald-700">"Saved."</span> });
     let header_badges = guardrail.as_ref().map(|g| view! {
         <span class="flex gap-2">
             <Badge text=format!("v{}", g.version) />
@@ -123,12 +110,11 @@ fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: E
                             <label for="rules-json" class=LABEL>"Rules (JSON, evaluated in order): type keyword | regex | pii | max_chars | llm_judge | grounding | external"</label>
                             <textarea id="rules-json" name="rules" rows="16" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit>{rules}</textarea>
                         </div>
-                        {field_errors}
-                        {other_error}
+                        {save_errors(save.value())}
                         {can_edit.then(|| view! {
                             <div class="flex items-center gap-3">
                                 <button id="save-guardrail" type="submit" class=BTN_PRIMARY>"Save"</button>
-                                {saved}
+                                {saved_notice(save.value())}
                             </div>
                         })}
                     </ActionForm>

@@ -58,16 +58,6 @@ fn PolicyEditor(
         Some(p) => (p.name.clone(), p.description.clone(), p.enabled, p.default_verdict.clone(), p.shadow_mode, p.rules_json.clone()),
         None => (String::new(), String::new(), true, "audit".to_owned(), false, NEW_RULES.to_owned()),
     };
-    let field_errors = move || match save.value().get() {
-        Some(Err(AppError::Invalid { fields, .. })) => Some(view! {
-            <ul id="rule-errors" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-                {fields.into_iter().map(|field| view! { <li><code>{field.field}</code> ": " {field.message}</li> }).collect_view()}
-            </ul>
-        }),
-        Some(Err(error)) => Some(view! { <ul id="rule-errors"><li><ErrorBanner error /></li></ul> }),
-        _ => None,
-    };
-    let saved = move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <span id="saved" class="text-sm text-emerald-700">"Saved."</span> });
     let badges = policy.as_ref().map(|p| view! {
         <span class="flex gap-2">
             <Badge text=format!("v{}", p.version) />
@@ -122,11 +112,11 @@ fn PolicyEditor(
                             <label for="rules-json" class=LABEL>"Rules (JSON; evaluated by priority, then id; edit priority to reorder)"</label>
                             <textarea id="rules-json" name="rules" rows="18" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit>{rules}</textarea>
                         </div>
-                        {field_errors}
+                        {save_errors(save.value())}
                         {can_edit.then(|| view! {
                             <div class="flex items-center gap-3">
                                 <button id="save-policy" type="submit" class=BTN_PRIMARY>"Save"</button>
-                                {saved}
+                                {saved_notice(save.value())}
                             </div>
                         })}
                     </ActionForm>
