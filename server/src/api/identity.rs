@@ -10,7 +10,6 @@ use tower_sessions::Session;
 use crate::api::dto::{LoginRequest, PasswordRequest, SessionResponse, SetupRequest, SwitchWorkspaceRequest};
 use crate::api::{ApiError, ApiJson, Caller};
 use crate::auth::session::{self, SessionIdentity};
-use crate::auth::session_store;
 use crate::http_util::client_ip;
 use crate::service::identity::Principal;
 use crate::service::{ServiceError, Services};
@@ -71,10 +70,7 @@ pub async fn change_password(
     session: Session,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> Result<Response, ApiError> {
-    services.change_password(&principal, &req.current_password, &req.new_password, Utc::now()).await?;
-    session_store::delete_other_sessions(&services.db, principal.user.id, session.id().as_ref())
-        .await
-        .map_err(ServiceError::from)?;
+    services.change_password(&principal, &req.current_password, &req.new_password, session.id().as_ref(), Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -13,7 +13,6 @@ use chrono::{Duration, Utc};
 use tower_sessions::Session;
 
 use crate::auth::session::{self, csrf_matches, SessionIdentity};
-use crate::auth::session_store;
 use crate::console::convert::{app_error, key_view, member_view, membership_view};
 use crate::console::{feeds, guardrails, policies, posture};
 use crate::service::api_keys::KeyInput;
@@ -155,10 +154,7 @@ impl Backend for ConsoleBackend {
 
     async fn change_password(&self, csrf: String, current: String, new: String) -> Result<(), AppError> {
         let (principal, session) = self.writer(&csrf).await?;
-        self.services.change_password(&principal, &current, &new, Utc::now()).await.map_err(app_error)?;
-        session_store::delete_other_sessions(&self.services.db, principal.user.id, session.id().as_ref())
-            .await
-            .map_err(|err| app_error(err.into()))
+        self.services.change_password(&principal, &current, &new, session.id().as_ref(), Utc::now()).await.map_err(app_error)
     }
 
     async fn switch_workspace(&self, csrf: String, workspace_id: i64) -> Result<(), AppError> {

@@ -171,13 +171,14 @@ impl Services {
             .ok_or(ServiceError::NotFound("workspace"))
     }
 
-    /// Changes the principal's password after checking the current one. The adapter then ends every
-    /// other session of the user.
+    /// Changes the principal's password after checking the current one, then ends every other session of
+    /// the user (SPEC §8.3); `keep` is the session the change was made from.
     pub async fn change_password(
         &self,
         principal: &Principal,
         current: &str,
         new: &str,
+        keep: Option<&tower_sessions::session::Id>,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         password::check_policy(new).map_err(|message| FieldError::new("new_password", message))?;
@@ -202,6 +203,7 @@ impl Services {
         )
         .await?;
         txn.commit().await?;
+        crate::auth::session_store::delete_other_sessions(&self.db, principal.user.id, keep).await?;
         Ok(())
     }
 
