@@ -155,6 +155,12 @@ pub async fn list_presets() -> Result<Vec<PresetView>, AppError> {
     crate::backend::backend()?.guardrail_presets().await
 }
 
+/// The entity and detector catalogue for the guardrail editor's rule forms (Member).
+#[server(prefix = "/console/fn")]
+pub async fn get_guardrail_meta() -> Result<GuardrailMetaView, AppError> {
+    crate::backend::backend()?.guardrail_meta().await
+}
+
 /// Creates (no `id`) or updates a guardrail; a new one opens in the editor. Checkboxes post only when on.
 #[server(prefix = "/console/fn")]
 #[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
@@ -226,6 +232,48 @@ pub async fn list_matches(
     crate::backend::backend()?.feed_matches(MatchQueryForm { stage, action, rule_type, hide_fp, cursor }).await
 }
 
+/// Marks a match as a false positive (Admin+). The row buttons submit the page's one note form, so
+/// `match_id` is absent when the form is submitted without a row's button.
+#[server(prefix = "/console/fn")]
+pub async fn mark_false_positive(csrf: String, match_id: Option<i64>, note: String) -> Result<u64, AppError> {
+    let Some(match_id) = match_id else {
+        let message = "choose the match with its “Mark false positive” button".to_owned();
+        return Err(AppError::Invalid { fields: vec![crate::error::FieldMessage { field: "match_id".into(), message: message.clone() }], message });
+    };
+    crate::backend::backend()?.mark_false_positive(csrf, match_id, note).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn list_suppressions() -> Result<Vec<SuppressionView>, AppError> {
+    crate::backend::backend()?.list_suppressions().await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_suppression(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_suppression(csrf, id).await
+}
+
+/// A page of the Approvals queue (Developer+).
+#[server(prefix = "/console/fn")]
+pub async fn list_approvals(state: Option<String>, cursor: Option<String>) -> Result<ApprovalPageView, AppError> {
+    crate::backend::backend()?.list_approvals(state, cursor).await
+}
+
+/// Approves or rejects an approval (Developer+). The row buttons submit the page's one note form: the
+/// Approve button as `approve=<id>`, the Reject button as `reject=<id>`.
+#[server(prefix = "/console/fn")]
+pub async fn decide_approval(csrf: String, note: String, approve: Option<String>, reject: Option<String>) -> Result<ApprovalView, AppError> {
+    let (approval_id, approving) = match (approve, reject) {
+        (Some(id), None) => (id, true),
+        (None, Some(id)) => (id, false),
+        _ => {
+            let message = "choose the approval with its Approve or Reject button".to_owned();
+            return Err(AppError::Invalid { fields: vec![crate::error::FieldMessage { field: "approval_id".into(), message: message.clone() }], message });
+        }
+    };
+    crate::backend::backend()?.decide_approval(csrf, approval_id, approving, note).await
+}
+
 #[server(prefix = "/console/fn")]
 pub async fn list_runs(cursor: Option<String>) -> Result<RunPageView, AppError> {
     crate::backend::backend()?.feed_runs(cursor).await
@@ -283,4 +331,107 @@ pub async fn delete_policy(csrf: String, id: i64) -> Result<(), AppError> {
 #[server(prefix = "/console/fn")]
 pub async fn run_sandbox(id: i64, surface: String, tool: String, skill: String, arguments: String, host: String) -> Result<SandboxView, AppError> {
     crate::backend::backend()?.sandbox(id, SandboxCall { surface, tool, skill, arguments, host }).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn get_settings() -> Result<SettingsView, AppError> {
+    crate::backend::backend()?.settings().await
+}
+
+/// Saves the posture settings (Developer+). Checkboxes post only when on.
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn save_posture_settings(
+    csrf: String,
+    observe_mode: Option<String>,
+    default_firewall_policy_id: String,
+    default_guardrail_id: String,
+    approval_webhook_url: String,
+    approval_webhook_secret: String,
+    clear_webhook_secret: Option<String>,
+    approval_ttl_seconds: String,
+) -> Result<(), AppError> {
+    let form = PostureSettingsForm {
+        observe_mode: observe_mode.is_some(),
+        default_firewall_policy_id,
+        default_guardrail_id,
+        approval_webhook_url,
+        approval_webhook_secret,
+        clear_webhook_secret: clear_webhook_secret.is_some(),
+        approval_ttl_seconds,
+    };
+    crate::backend::backend()?.save_posture_settings(csrf, form).await
+}
+
+/// Saves the workspace name, retention and judge model (Admin+).
+#[server(prefix = "/console/fn")]
+pub async fn save_workspace_settings(csrf: String, name: String, log_retention_days: String, judge_model: String) -> Result<(), AppError> {
+    let form = WorkspaceSettingsForm { name, log_retention_days, judge_model };
+    crate::backend::backend()?.save_workspace_settings(csrf, form).await
+}
+
+/// Adds (no `id`) or edits a workspace provider (Admin+). Checkboxes post only when on.
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn save_provider(
+    csrf: String,
+    id: Option<i64>,
+    name: String,
+    base_url: String,
+    api_key: String,
+    clear_api_key: Option<String>,
+    enabled: Option<String>,
+    models: String,
+) -> Result<i64, AppError> {
+    let form = ProviderForm { name, base_url, api_key, clear_api_key: clear_api_key.is_some(), enabled: enabled.is_some(), models };
+    crate::backend::backend()?.save_provider(csrf, id, form).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn set_provider_enabled(csrf: String, id: i64, enabled: bool) -> Result<(), AppError> {
+    crate::backend::backend()?.set_provider_enabled(csrf, id, enabled).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_provider(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_provider(csrf, id).await
+}
+
+/// Every registered MCP server (Member).
+#[server(prefix = "/console/fn")]
+pub async fn list_mcp_servers() -> Result<Vec<McpServerView>, AppError> {
+    crate::backend::backend()?.list_mcp_servers().await
+}
+
+/// Registers (no `id`) or edits an MCP server (Developer+).
+#[server(prefix = "/console/fn")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field keeps the form encoding flat")]
+pub async fn save_mcp_server(
+    csrf: String,
+    id: Option<i64>,
+    name: String,
+    endpoint: String,
+    auth_mode: String,
+    token: String,
+    username: String,
+    password: String,
+) -> Result<i64, AppError> {
+    let form = McpServerForm { name, endpoint, auth_mode, token, username, password };
+    crate::backend::backend()?.save_mcp_server(csrf, id, form).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn set_mcp_server_enabled(csrf: String, id: i64, enabled: bool) -> Result<(), AppError> {
+    crate::backend::backend()?.set_mcp_server_enabled(csrf, id, enabled).await
+}
+
+#[server(prefix = "/console/fn")]
+pub async fn delete_mcp_server(csrf: String, id: i64) -> Result<(), AppError> {
+    crate::backend::backend()?.delete_mcp_server(csrf, id).await
+}
+
+/// Probes an MCP server now (Developer+): `initialize` + `tools/list` through the dial guard.
+#[server(prefix = "/console/fn")]
+pub async fn probe_mcp_server(csrf: String, id: i64) -> Result<McpProbeView, AppError> {
+    crate::backend::backend()?.probe_mcp_server(csrf, id).await
 }

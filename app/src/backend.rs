@@ -37,6 +37,7 @@ pub trait Backend: Send + Sync {
     async fn list_guardrails(&self) -> Result<Vec<GuardrailSummaryView>, AppError>;
     async fn guardrail(&self, id: i64) -> Result<GuardrailEditView, AppError>;
     async fn guardrail_presets(&self) -> Result<Vec<PresetView>, AppError>;
+    async fn guardrail_meta(&self) -> Result<GuardrailMetaView, AppError>;
     async fn save_guardrail(&self, csrf: String, id: Option<i64>, version: Option<i64>, form: GuardrailForm) -> Result<i64, AppError>;
     async fn delete_guardrail(&self, csrf: String, id: i64) -> Result<(), AppError>;
     async fn revert_guardrail(&self, csrf: String, id: i64, version: i64) -> Result<(), AppError>;
@@ -49,9 +50,30 @@ pub trait Backend: Send + Sync {
     async fn sandbox(&self, id: i64, call: SandboxCall) -> Result<SandboxView, AppError>;
     async fn feed_events(&self, query: EventQueryForm) -> Result<EventPageView, AppError>;
     async fn feed_matches(&self, query: MatchQueryForm) -> Result<MatchPageView, AppError>;
+    /// Suppresses a match's fingerprint (Admin+); returns how many match rows were flagged.
+    async fn mark_false_positive(&self, csrf: String, match_id: i64, note: String) -> Result<u64, AppError>;
+    async fn list_suppressions(&self) -> Result<Vec<SuppressionView>, AppError>;
+    async fn delete_suppression(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    /// The Approvals queue (Developer+) in `state` (default `pending`, oldest first).
+    async fn list_approvals(&self, state: Option<String>, cursor: Option<String>) -> Result<ApprovalPageView, AppError>;
+    /// Approves or rejects a pending approval (Developer+); first writer wins.
+    async fn decide_approval(&self, csrf: String, approval_id: String, approve: bool, note: String) -> Result<ApprovalView, AppError>;
     async fn feed_runs(&self, cursor: Option<String>) -> Result<RunPageView, AppError>;
     async fn run_trace(&self, run_id: String) -> Result<RunTraceView, AppError>;
     async fn discovered_tools(&self, coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError>;
+    async fn settings(&self) -> Result<SettingsView, AppError>;
+    async fn save_posture_settings(&self, csrf: String, form: PostureSettingsForm) -> Result<(), AppError>;
+    async fn save_workspace_settings(&self, csrf: String, form: WorkspaceSettingsForm) -> Result<(), AppError>;
+    /// Creates (no `id`) or edits a workspace provider; returns its id.
+    async fn save_provider(&self, csrf: String, id: Option<i64>, form: ProviderForm) -> Result<i64, AppError>;
+    async fn set_provider_enabled(&self, csrf: String, id: i64, enabled: bool) -> Result<(), AppError>;
+    async fn delete_provider(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    async fn list_mcp_servers(&self) -> Result<Vec<McpServerView>, AppError>;
+    /// Registers (no `id`) or edits an MCP server (Developer+); returns its id.
+    async fn save_mcp_server(&self, csrf: String, id: Option<i64>, form: McpServerForm) -> Result<i64, AppError>;
+    async fn set_mcp_server_enabled(&self, csrf: String, id: i64, enabled: bool) -> Result<(), AppError>;
+    async fn delete_mcp_server(&self, csrf: String, id: i64) -> Result<(), AppError>;
+    async fn probe_mcp_server(&self, csrf: String, id: i64) -> Result<McpProbeView, AppError>;
 }
 
 /// The backend provided by the server; a missing context is an internal error, never a panic.

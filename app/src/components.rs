@@ -2,4 +2,6 @@
 
 pub mod feed;
 pub mod layout;
+pub mod rule_fields;
+pub mod rules_draft;
 pub mod ui;

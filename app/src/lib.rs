@@ -66,7 +66,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("runs") view=pages::runs::RunsPage />
                     <Route path=path!("runs/:run_id") view=pages::runs::RunTracePage />
                     <Route path=path!("matches") view=pages::matches::MatchesPage />
+                    <Route path=path!("firewall/approvals") view=pages::approvals::ApprovalsPage />
                     <Route path=path!("firewall/discovered") view=pages::discovered::DiscoveredPage />
+                    <Route path=path!("firewall/mcp") view=pages::mcp_servers::McpServersPage />
                     <Route path=path!("guardrails") view=pages::guardrails::GuardrailsPage />
                     <Route path=path!("guardrails/new") view=pages::guardrail_editor::GuardrailEditorPage />
                     <Route path=path!("guardrails/:id") view=pages::guardrail_editor::GuardrailEditorPage />
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("firewall/policies/:id") view=pages::policy_editor::PolicyEditorPage />
                     <Route path=path!("keys") view=pages::keys::KeysPage />
                     <Route path=path!("members") view=pages::members::MembersPage />
+                    <Route path=path!("settings") view=pages::settings::SettingsPage />
                     <Route path=path!("account") view=pages::account::AccountPage />
                 </ParentRoute>
             </Routes>

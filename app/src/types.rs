@@ -244,6 +244,22 @@ pub struct GuardrailEditView {
     pub history: Vec<GuardrailVersionView>,
 }
 
+/// One built-in pii entity or `regex` detector for the guardrail editor's pickers (SPEC §4.5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogItemView {
+    pub name: String,
+    /// `personal` or `secret` for entities, `detector` for regex built-ins.
+    pub family: String,
+    pub tag: String,
+}
+
+/// The static catalogue behind the guardrail editor's forms (the console side of `GET /api/guardrails/meta`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GuardrailMetaView {
+    pub entities: Vec<CatalogItemView>,
+    pub detectors: Vec<CatalogItemView>,
+}
+
 /// A preset of the catalogue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PresetView {
@@ -307,6 +323,39 @@ pub struct FeedEventView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventPageView {
     pub events: Vec<FeedEventView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One approval of the queue (SPEC §2.11); timestamps are RFC 3339.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalView {
+    pub id: String,
+    pub state: String,
+    pub surface: String,
+    pub tool_name: String,
+    pub args_hash: String,
+    pub args_summary: Option<String>,
+    pub key_name: String,
+    pub run_id: Option<String>,
+    pub policy_id: i64,
+    pub policy_name: String,
+    pub rule_label: Option<String>,
+    pub reason: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Whole seconds until `expires_at` when the page was read (0 once past).
+    pub expires_in_secs: i64,
+    pub decided_at: Option<String>,
+    pub decided_via: Option<String>,
+    pub decision_note: Option<String>,
+    pub consumed_at: Option<String>,
+}
+
+/// A page of the Approvals queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalPageView {
+    pub state: String,
+    pub approvals: Vec<ApprovalView>,
     pub next_cursor: Option<String>,
 }
 
@@ -434,6 +483,19 @@ pub struct MatchQueryForm {
     pub cursor: Option<String>,
 }
 
+/// A false-positive suppression (SPEC §2.10); `fingerprint` is the 12-hex prefix the Matches rows show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuppressionView {
+    pub id: i64,
+    pub fingerprint: String,
+    pub guardrail_id: i64,
+    pub rule_id: i64,
+    pub entity_type: String,
+    pub source_match_id: Option<i64>,
+    pub note: String,
+    pub created_at: String,
+}
+
 /// A firewall policy in the list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolicySummaryView {
@@ -493,4 +555,123 @@ pub struct SandboxView {
     pub markers: Vec<String>,
     pub trace: Vec<String>,
     pub sanitized_arguments: Option<String>,
+}
+
+/// An object a setting can point at (default policy, default guardrail).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefView {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One workspace provider; its API key is never sent, only whether one is set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    pub api_key_set: bool,
+    pub enabled: bool,
+    /// One line per model: `id input_usd_per_mtok output_usd_per_mtok` (the form's own syntax).
+    pub models_text: String,
+    pub model_ids: Vec<String>,
+}
+
+/// The Settings page (SPEC §10): workspace settings, what the defaults may point at, and providers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub workspace_name: String,
+    pub observe_mode: bool,
+    pub default_firewall_policy_id: Option<i64>,
+    pub default_guardrail_id: Option<i64>,
+    pub approval_webhook_url: Option<String>,
+    pub approval_webhook_secret_set: bool,
+    pub approval_ttl_seconds: i64,
+    pub log_retention_days: i64,
+    pub judge_model: Option<String>,
+    pub policies: Vec<RefView>,
+    pub guardrails: Vec<RefView>,
+    pub providers: Vec<ProviderView>,
+}
+
+/// The posture settings form (Developer+); strings as the form posts them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostureSettingsForm {
+    pub observe_mode: bool,
+    /// A policy id, or empty for none.
+    pub default_firewall_policy_id: String,
+    /// A guardrail id, or empty for none.
+    pub default_guardrail_id: String,
+    /// Empty clears the webhook.
+    pub approval_webhook_url: String,
+    /// Empty keeps the stored secret (unless `clear_webhook_secret`).
+    pub approval_webhook_secret: String,
+    pub clear_webhook_secret: bool,
+    pub approval_ttl_seconds: String,
+}
+
+/// The workspace settings form (Admin+).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceSettingsForm {
+    pub name: String,
+    pub log_retention_days: String,
+    /// `provider/model`, or empty for none.
+    pub judge_model: String,
+}
+
+/// The add / edit provider form (Admin+).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderForm {
+    pub name: String,
+    pub base_url: String,
+    /// Empty keeps the stored key (unless `clear_api_key`).
+    pub api_key: String,
+    pub clear_api_key: bool,
+    pub enabled: bool,
+    /// One model per line: `id [input_usd_per_mtok [output_usd_per_mtok]]`.
+    pub models: String,
+}
+
+/// A registered MCP server (SPEC §2.14); its credential is never sent, only whether one is set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McpServerView {
+    pub id: i64,
+    pub name: String,
+    pub endpoint: String,
+    pub auth_mode: String,
+    pub auth_set: bool,
+    pub enabled: bool,
+    pub status: String,
+    pub tool_count: i64,
+    pub last_probe_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// The register / edit MCP server form (Developer+). Credential fields left empty keep the stored ones
+/// when the auth mode is unchanged; `token` is the bearer token or the OAuth access token.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct McpServerForm {
+    pub name: String,
+    pub endpoint: String,
+    pub auth_mode: String,
+    pub token: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// One tool a probe listed, under its gateway name `<server>.<tool>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McpToolView {
+    pub namespaced_name: String,
+    pub description: Option<String>,
+}
+
+/// A probe's outcome (SPEC §5.12).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McpProbeView {
+    pub server_name: String,
+    pub status: String,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub tools: Vec<McpToolView>,
 }

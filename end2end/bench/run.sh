@@ -7,7 +7,8 @@
 #   bash end2end/bench/run.sh            # builds (nice -n 10) if needed, then measures; ~1 minute of load
 #
 # Not run in CI: it is a benchmark and its numbers depend on the machine. Env: BENCH_PORT (default 3911; the
-# gateway listens on BENCH_PORT+1), BENCH_SECONDS (per measured run, default 10), BENCH_SKIP_BUILD=1.
+# gateway listens on BENCH_PORT+1), BENCH_SECONDS (per measured run, default 10), BENCH_SKIP_BUILD=1,
+# BENCH_PERF=<file> (write a `perf` profile of the gateway at concurrency 32 to <file>).
 # Needs wrk (apt-get install -y wrk) and python3 (for the JSON and the table).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -96,8 +97,17 @@ CPU1=$(cpu_ticks "$GW_PID")
 echo "== concurrency 32 (${SECONDS_PER_RUN}s each)" >&2
 run direct_c32 direct 32 2 "$SECONDS_PER_RUN"
 CPU2=$(cpu_ticks "$GW_PID")
+if [ -n "${BENCH_PERF:-}" ]; then
+  # Where the gateway's CPU goes at concurrency 32 (needs `perf`); the report lands in $BENCH_PERF.
+  perf record -q -F 999 -g -p "$GW_PID" -o "$WORK/perf.data" -- sleep "$SECONDS_PER_RUN" 2>/dev/null &
+  PERF_PID=$!
+fi
 run gateway_c32 gateway 32 2 "$SECONDS_PER_RUN"
 CPU3=$(cpu_ticks "$GW_PID")
+if [ -n "${BENCH_PERF:-}" ]; then
+  wait "$PERF_PID" || true
+  perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep "%" | head -80 >"$BENCH_PERF" || true
+fi
 HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$GW_PID/status")
 RECORDED=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from requests").fetchone()[0])' "$WORK/palisade.db" 2>/dev/null || echo "?")
 

@@ -3,6 +3,7 @@
 //! Authentication is applied to the whole router by `guard::authenticate`; only [`crate::auth::PUBLIC_ROUTES`]
 //! pass without a session. Handlers are adapters: extract, convert, call one service method, convert back.
 
+mod approvals;
 pub mod dto;
 pub mod error;
 pub mod guard;
@@ -14,9 +15,14 @@ mod audit;
 mod feeds;
 mod autonomy;
 mod firewall;
+mod gateway;
 mod guardrails;
+mod mcp_servers;
 mod posture_dto;
 mod posture_routes;
+mod providers;
+mod matches_export;
+mod suppressions;
 mod workspace;
 
 use axum::extract::DefaultBodyLimit;
@@ -47,12 +53,22 @@ pub fn build_api_router(state: &AppState) -> Router<AppState> {
         .route("/keys/{id}/rotate", post(keys::rotate))
         .route("/members", get(members::list).post(members::add))
         .route("/members/{user_id}", axum::routing::patch(members::change_role).delete(members::remove))
+        .route("/providers", get(providers::list).post(providers::create))
+        .route("/providers/{id}", axum::routing::patch(providers::update).delete(providers::delete))
         .merge(posture_routes::routes())
+        .merge(mcp_servers::routes())
+        .merge(gateway::routes())
+        .merge(approvals::routes())
         .route("/workspace/firewall/events", get(feeds::events))
         .route("/workspace/firewall/runs", get(feeds::runs))
         .route("/workspace/firewall/runs/{run_id}", get(feeds::trace))
         .route("/workspace/firewall/discovered", get(feeds::discovered))
         .route("/guardrails/matches", get(feeds::matches))
+        .route("/guardrails/matches.csv", get(matches_export::matches_csv))
+        .route("/guardrails/matches/{id}", get(feeds::match_get))
+        .route("/guardrails/matches/{id}/mark-fp", post(suppressions::mark_fp))
+        .route("/guardrails/suppressions", get(suppressions::list))
+        .route("/guardrails/suppressions/{id}", axum::routing::delete(suppressions::delete))
         .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard::authenticate))

@@ -8,6 +8,7 @@ pub mod password;
 pub mod roles;
 pub mod session;
 pub mod session_store;
+pub mod signature;
 
 /// Routes served without any credential, and why each is public.
 pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
@@ -15,6 +16,10 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("/readyz", "readiness probe (checks the database)"),
     ("/api/auth/login", "how a session starts; protected by the origin check and the login throttle"),
     ("/api/auth/setup", "first-run Owner creation with the one-time setup token"),
+    (
+        "/api/v1/firewall/approvals/{id}/decision",
+        "approval decision callback; authenticated by the workspace webhook secret's HMAC signature instead",
+    ),
     ("/login", "the sign-in page"),
     ("/setup", "the first-run page opened from the one-time setup link"),
     ("/pkg/*", "compiled console assets (wasm, js, css)"),

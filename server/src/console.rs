@@ -2,12 +2,15 @@
 //! identity inside each server function, and checks the CSRF field of every write. No business logic:
 //! validation, permissions and audit rows live in `service`.
 
+mod approvals;
 mod backend;
 mod convert;
 mod feeds;
 mod guardrails;
+mod mcp_servers;
 mod policies;
 mod posture;
+mod settings;
 
 pub use backend::ConsoleBackend;
 

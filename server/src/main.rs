@@ -6,6 +6,10 @@ use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::startup::{self, StartupEnv};
 
+/// mimalloc instead of glibc malloc: less CPU and RSS for the relay's many small per-request allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "palisade", version, about = "Self-hosted OpenAI-compatible LLM gateway with guardrails and an agent firewall")]
 struct Cli {

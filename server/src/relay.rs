@@ -18,6 +18,7 @@ use axum::Router;
 
 use crate::http_util::{new_request_id, REQUEST_ID_HEADER};
 use crate::state::AppState;
+pub use chat::approval_ids;
 pub use error::OpenAiError;
 pub use key::RelayCaller;
 

@@ -79,10 +79,8 @@ pub fn build_router(state: AppState) -> Router {
         .with_secure(state.services.config.server.secure_cookies)
         .with_path("/");
     let shell_options = leptos.clone();
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .nest("/v1", relay::build_relay_router())
+    // Cookie-session planes: the console and `/api` (the `/api/v1` gateway routes ignore the session).
+    let session_planes = Router::new()
         .nest("/api", api::build_api_router(&state))
         .leptos_routes_with_context(
             &state,
@@ -93,7 +91,14 @@ pub fn build_router(state: AppState) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard_server_functions))
-        .layer(session_layer)
+        .layer(session_layer);
+    // The relay and the probes sit outside the session layers: keys authenticate `/v1` (cookies are
+    // ignored there, §8.2), and skipping the session machinery is part of the relay's per-request budget.
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/v1", relay::build_relay_router())
+        .merge(session_planes)
         .with_state(state)
 }
 
@@ -128,6 +133,10 @@ pub async fn serve(config: Config, env: StartupEnv) -> anyhow::Result<()> {
     let public_url = config.server.public_url.clone();
     let leptos = leptos_options(&config);
     let services = build_services(config, env.master_key.as_deref()).await?;
+    // Background work: approvals past `expires_at` become `expired` every 60 s (SPEC §5.10 step 7).
+    let _sweeper = services.spawn_approval_sweeper();
+    // Re-probe every enabled MCP server every 5 minutes (§5.12).
+    crate::service::mcp_registry::spawn_prober(services.clone());
     let credentials = env.bootstrap_email.as_deref().zip(env.bootstrap_password.as_deref());
     match services.bootstrap(credentials, chrono::Utc::now()).await? {
         Bootstrap::AlreadySetUp => {}
@@ -138,13 +147,23 @@ pub async fn serve(config: Config, env: StartupEnv) -> anyhow::Result<()> {
             println!("No users yet. Create the first Owner within 24 h at: {public_url}/setup?token={token}");
         }
     }
-    let router = build_router(AppState { services: services.clone(), leptos });
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("Palisade listening on http://{listen} (console {public_url}/login, OpenAI base URL {public_url}/v1)");
+    serve_until(listener, services, leptos, shutdown_signal()).await
+}
+
+/// Serves on `listener` until `shutdown` resolves, lets in-flight requests finish, then drains the feed
+/// recorder: every request row, event and match of an answered request is written before this returns.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    services: Services,
+    leptos: LeptosOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = build_router(AppState { services: services.clone(), leptos });
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
-    // Drain the feed recorder: every request row, event and match queued before shutdown is written.
     services.flush_records().await;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! knows nothing of HTTP, Leptos or the engine.
 
 pub mod api_keys;
+pub mod approvals;
 pub mod audit;
 pub mod discovered_tools;
 pub mod entity;
@@ -14,11 +15,14 @@ pub mod guardrail_matches;
 pub mod guardrails;
 pub mod keyset;
 pub mod login_failures;
+pub mod mcp_servers;
 pub mod memberships;
 pub mod posture_feeds;
+pub mod providers;
 pub mod requests;
 pub mod run_spend;
 pub mod setup_tokens;
+pub mod suppressions;
 pub mod users;
 pub mod verdict_stats;
 pub mod workspaces;

@@ -4,7 +4,9 @@
 //! Must not know policies, keys or workspaces: the service decides what to send and what to release.
 //! Start with [`Provider`], then [`Upstreams`] (name → provider and prices), then `mock`.
 
+pub mod dial_guard;
 pub mod http;
+pub mod mcp_client;
 pub mod mock;
 
 use std::collections::HashMap;
@@ -101,6 +103,8 @@ impl Default for Timeouts {
 #[derive(Clone, Debug)]
 pub struct Upstreams {
     routes: HashMap<String, Route>,
+    /// The pooled HTTP client, shared with workspace providers (`service::providers`).
+    client: reqwest::Client,
 }
 
 impl Upstreams {
@@ -128,7 +132,12 @@ impl Upstreams {
                 route.price = Price { input_usd_per_mtok: price.input_usd_per_mtok, output_usd_per_mtok: price.output_usd_per_mtok };
             }
         }
-        Upstreams { routes }
+        Upstreams { routes, client }
+    }
+
+    /// The pooled client every HTTP provider of this process uses.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// The route of `provider/model`, if declared.

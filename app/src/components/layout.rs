@@ -25,11 +25,14 @@ const NAV: &[(&str, &str, &str)] = &[
     ("/firewall/policies", "Firewall", "member"),
     ("/events", "Events", "developer"),
     ("/runs", "Runs", "developer"),
+    ("/firewall/approvals", "Approvals", "developer"),
     ("/matches", "Matches", "member"),
     ("/firewall/discovered", "Tools", "member"),
+    ("/firewall/mcp", "MCP", "member"),
     ("/audit", "Audit", "member"),
     ("/keys", "Keys", "member"),
     ("/members", "Members", "member"),
+    ("/settings", "Settings", "member"),
 ];
 
 #[component]

@@ -1,16 +1,19 @@
-//! `/guardrails/new` and `/guardrails/:id`: the guardrail editor. Fields plus the ordered rules as JSON
-//! (every rule type of SPEC §2.5, with validation errors shown inline by field path), the Test tab
+//! `/guardrails/new` and `/guardrails/:id`: the guardrail editor. Fields plus the ordered rules as
+//! per-type forms (`guardrail_rules`) with an "Advanced (JSON)" textarea kept in step, which is what
+//! the save posts (validation errors shown inline by field path), the Test tab
 //! (text + stage → blocked / rendered text / violations), version history with revert, and delete.
 //! Members read; Developers edit.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_guardrail, DeleteGuardrail, RevertGuardrail, SaveGuardrail, TestGuardrail};
+use crate::api::{get_guardrail, get_guardrail_meta, DeleteGuardrail, RevertGuardrail, SaveGuardrail, TestGuardrail};
 use crate::components::layout::use_session;
+use crate::components::rules_draft::{save_field_errors, successful_saves, RulesDraft};
 use crate::components::ui::*;
 use crate::error::AppError;
-use crate::types::{GuardrailEditView, SessionView};
+use crate::pages::guardrail_rules::GuardrailRules;
+use crate::types::{GuardrailEditView, GuardrailMetaView, SessionView};
 
 /// Shown for a new guardrail: one rule of each common shape, ready to edit.
 const NEW_RULES: &str = r#"[
@@ -30,19 +33,23 @@ pub fn GuardrailEditorPage() -> impl IntoView {
     let revert = ServerAction::<RevertGuardrail>::new();
     let delete = ServerAction::<DeleteGuardrail>::new();
     let test = ServerAction::<TestGuardrail>::new();
-    let guardrail = Resource::new(move || (id(), save.version().get(), revert.version().get()), |(id, _, _)| async move {
+    let saves = successful_saves(save.version(), save.value());
+    let guardrail = Resource::new(move || (id(), saves.get(), revert.version().get()), |(id, _, _)| async move {
         match id {
             Some(id) => get_guardrail(id).await.map(Some),
             None => Ok(None),
         }
     });
+    // The entity and detector catalogue never changes while the page is open.
+    let meta = Resource::new(|| (), |_| get_guardrail_meta());
     let actions = EditorActions { save, revert, delete, test };
     view! {
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading guardrail…"</p> }>
             {move || Suspend::new(async move {
                 let session = session.await?;
                 let guardrail = guardrail.await?;
-                Ok::<_, AppError>(view! { <Editor session guardrail actions /> })
+                let meta = meta.await?;
+                Ok::<_, AppError>(view! { <Editor session guardrail meta actions /> })
             })}
         </Suspense>
     }
@@ -57,7 +64,7 @@ struct EditorActions {
 }
 
 #[component]
-fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: EditorActions) -> impl IntoView {
+fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, meta: GuardrailMetaView, actions: EditorActions) -> impl IntoView {
     let EditorActions { save, revert, delete, test } = actions;
     let can_edit = session.at_least("developer");
     let csrf = session.csrf_token.clone();
@@ -66,6 +73,9 @@ fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: E
         Some(g) => (g.name.clone(), g.description.clone(), g.enabled, g.log_raw_content, g.rules_json.clone()),
         None => (String::new(), String::new(), true, false, NEW_RULES.to_owned()),
     };
+    let is_new = guardrail.is_none();
+    let draft = RulesDraft::new(&rules);
+    let errors = save_field_errors(save.value());
     let header_badges = guardrail.as_ref().map(|g| view! {
         <span class="flex gap-2">
             <Badge text=format!("v{}", g.version) />
@@ -106,10 +116,21 @@ fn Editor(session: SessionView, guardrail: Option<GuardrailEditView>, actions: E
                             <label class="flex items-center gap-2"><input type="checkbox" name="enabled" checked=enabled disabled=!can_edit /> "Enabled"</label>
                             <label class="flex items-center gap-2"><input type="checkbox" name="log_raw_content" checked=log_raw disabled=!can_edit /> "Log raw matched text (not retroactive)"</label>
                         </div>
-                        <div>
-                            <label for="rules-json" class=LABEL>"Rules (JSON, evaluated in order): type keyword | regex | pii | max_chars | llm_judge | grounding | external"</label>
-                            <textarea id="rules-json" name="rules" rows="16" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit>{rules}</textarea>
+                        <div class="space-y-3">
+                            <h2 class="text-sm font-semibold">"Rules (evaluated in order)"</h2>
+                            <GuardrailRules draft meta errors can_edit />
                         </div>
+                        // A new guardrail opens with the JSON showing: it is the quickest way to paste rules.
+                        <details id="advanced-json" class="rounded-md border border-slate-200 p-3 dark:border-slate-700" open=is_new>
+                            <summary class="cursor-pointer text-sm font-medium">"Advanced (JSON)"</summary>
+                            <label for="rules-json" class=format!("{LABEL} mt-2")>"Rules as JSON (what Save sends; editing it replaces the form)"</label>
+                            <textarea id="rules-json" name="rules" rows="16" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit
+                                prop:value=move || draft.text()
+                                on:input=move |ev| draft.replace_text(event_target_value(&ev))>
+                                {rules}
+                            </textarea>
+                            {move || draft.json_error().map(|error| view! { <p id="rules-json-error" class="mt-1 text-xs text-amber-700">{error}</p> })}
+                        </details>
                         {save_errors(save.value())}
                         {can_edit.then(|| view! {
                             <div class="flex items-center gap-3">

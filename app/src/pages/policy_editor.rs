@@ -1,5 +1,6 @@
-//! `/firewall/policies/new` and `/firewall/policies/:id`: the policy editor (fields, shadow toggle, rules
-//! as JSON in evaluation order with inline field-path errors) and the test sandbox (surface, tool, skill,
+//! `/firewall/policies/new` and `/firewall/policies/:id`: the policy editor (fields, shadow toggle, rule
+//! rows in evaluation order (`policy_rules`) with an "Advanced (JSON)" textarea kept in step, which is
+//! what the save posts; inline field-path errors) and the test sandbox (surface, tool, skill,
 //! arguments, destination → verdict and per-rule trace). Members read; Developers edit and test.
 
 use leptos::prelude::*;
@@ -7,8 +8,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_policy, DeletePolicy, RunSandbox, SavePolicy};
 use crate::components::layout::use_session;
+use crate::components::rules_draft::{save_field_errors, successful_saves, RulesDraft};
 use crate::components::ui::*;
 use crate::error::AppError;
+use crate::pages::policy_rules::PolicyRules;
 use crate::types::{PolicyEditView, SessionView};
 
 /// Shown for a new policy: a deny for destructive shell commands and an audit for everything else.
@@ -27,7 +30,8 @@ pub fn PolicyEditorPage() -> impl IntoView {
     let save = ServerAction::<SavePolicy>::new();
     let delete = ServerAction::<DeletePolicy>::new();
     let sandbox = ServerAction::<RunSandbox>::new();
-    let policy = Resource::new(move || (id(), save.version().get()), |(id, _)| async move {
+    let saves = successful_saves(save.version(), save.value());
+    let policy = Resource::new(move || (id(), saves.get()), |(id, _)| async move {
         match id {
             Some(id) => get_policy(id).await.map(Some),
             None => Ok(None),
@@ -58,6 +62,8 @@ fn PolicyEditor(
         Some(p) => (p.name.clone(), p.description.clone(), p.enabled, p.default_verdict.clone(), p.shadow_mode, p.rules_json.clone()),
         None => (String::new(), String::new(), true, "audit".to_owned(), false, NEW_RULES.to_owned()),
     };
+    let draft = RulesDraft::new(&rules);
+    let errors = save_field_errors(save.value());
     let badges = policy.as_ref().map(|p| view! {
         <span class="flex gap-2">
             <Badge text=format!("v{}", p.version) />
@@ -108,10 +114,20 @@ fn PolicyEditor(
                             <label class="flex items-center gap-2"><input type="checkbox" name="enabled" checked=enabled disabled=!can_edit /> "Enabled"</label>
                             <label class="flex items-center gap-2"><input id="shadow-toggle" type="checkbox" name="shadow_mode" checked=shadow disabled=!can_edit /> "Shadow mode (enforcing verdicts become audit)"</label>
                         </div>
-                        <div>
-                            <label for="rules-json" class=LABEL>"Rules (JSON; evaluated by priority, then id; edit priority to reorder)"</label>
-                            <textarea id="rules-json" name="rules" rows="18" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit>{rules}</textarea>
+                        <div class="space-y-3">
+                            <h2 class="text-sm font-semibold">"Rules (evaluated by priority, then id; move or drag to reorder)"</h2>
+                            <PolicyRules draft errors can_edit />
                         </div>
+                        <details id="advanced-json" class="rounded-md border border-slate-200 p-3 dark:border-slate-700">
+                            <summary class="cursor-pointer text-sm font-medium">"Advanced (JSON)"</summary>
+                            <label for="rules-json" class=format!("{LABEL} mt-2")>"Rules as JSON (what Save sends; editing it replaces the form)"</label>
+                            <textarea id="rules-json" name="rules" rows="18" spellcheck="false" class=format!("{INPUT} font-mono text-xs") disabled=!can_edit
+                                prop:value=move || draft.text()
+                                on:input=move |ev| draft.replace_text(event_target_value(&ev))>
+                                {rules}
+                            </textarea>
+                            {move || draft.json_error().map(|error| view! { <p id="rules-json-error" class="mt-1 text-xs text-amber-700">{error}</p> })}
+                        </details>
                         {save_errors(save.value())}
                         {can_edit.then(|| view! {
                             <div class="flex items-center gap-3">

@@ -45,6 +45,8 @@ pub fn status_and_code(err: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::VersionMismatch(..) => (StatusCode::CONFLICT, "version_mismatch"),
         ServiceError::StaleUndo { .. } => (StatusCode::CONFLICT, "stale_undo"),
         ServiceError::UndoUnavailable => (StatusCode::CONFLICT, "undo_unavailable"),
+        ServiceError::ApprovalNotPending { .. } => (StatusCode::CONFLICT, "approval_not_pending"),
+        ServiceError::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
         ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
@@ -64,6 +66,9 @@ impl IntoResponse for ApiError {
             body["error"]["details"] = json!({
                 "changes_since": changes.iter().map(|(id, verb)| json!({ "audit_id": id, "verb": verb })).collect::<Vec<_>>()
             });
+        }
+        if let ServiceError::ApprovalNotPending { state } = &self.0 {
+            body["error"]["details"] = json!({ "state": state });
         }
         let mut response = (status, axum::Json(body)).into_response();
         if let ServiceError::RateLimited { retry_after_secs } = self.0 {

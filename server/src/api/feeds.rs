@@ -1,6 +1,7 @@
 //! Read-only feeds of relay traffic (SPEC §7): `/workspace/firewall/events`, `/workspace/firewall/runs`,
-//! `/workspace/firewall/runs/:run_id`, `/guardrails/matches`, `/workspace/firewall/discovered`. Each handler
-//! parses its query, calls one service method and shapes rows as §2.8, §2.9, §2.12 and the Runs/Trace rows.
+//! `/workspace/firewall/runs/:run_id`, `/guardrails/matches`, `/guardrails/matches/:id`,
+//! `/workspace/firewall/discovered`. Each handler parses its query, calls one service method and shapes
+//! rows as §2.8, §2.9, §2.12 and the Runs/Trace rows.
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -96,7 +97,7 @@ fn event_json(row: &EventRecord) -> Value {
     })
 }
 
-fn match_json(row: &MatchRecord) -> Value {
+pub(crate) fn match_json(row: &MatchRecord) -> Value {
     json!({
         "id": row.id, "created_at": row.created_at, "request_id": row.request_id, "key_id": row.key_id,
         "key_name": row.key_name, "client_ip": row.client_ip, "model_name": row.model_name,
@@ -166,6 +167,18 @@ pub async fn events(State(services): State<Services>, Caller(principal): Caller,
 }
 
 pub async fn matches(State(services): State<Services>, Caller(principal): Caller, Query(pairs): Query<Vec<(String, String)>>) -> Result<Json<Value>, ApiError> {
+    let (filter, window) = match_query(pairs, true)?;
+    let page = services.list_guardrail_matches(&principal, filter, window).await?;
+    Ok(page_json(&page.data, page.next_cursor, match_json))
+}
+
+pub async fn match_get(State(services): State<Services>, Caller(principal): Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(match_json(&services.get_guardrail_match(&principal, id).await?)))
+}
+
+/// The Matches filters of §7 and the time window; `paged` = `limit` and `cursor` are accepted too (the
+/// CSV export is bounded instead of paged, so it refuses them).
+pub(crate) fn match_query(pairs: Vec<(String, String)>, paged: bool) -> Result<(MatchFilter, FeedWindow), ServiceError> {
     let mut params = Params::new();
     let mut filter = MatchFilter::default();
     for (key, value) in pairs {
@@ -181,6 +194,7 @@ pub async fn matches(State(services): State<Services>, Caller(principal): Caller
             "run_id" => filter.run_id = Some(value),
             "conversation_id" => filter.conversation_id = Some(value),
             "hide_fp" => filter.hide_fp = params.flag("hide_fp", &value).unwrap_or(false),
+            "limit" | "cursor" if !paged => params.unknown(&key),
             other => {
                 if !params.window(other, &value) {
                     params.unknown(other);
@@ -188,8 +202,7 @@ pub async fn matches(State(services): State<Services>, Caller(principal): Caller
             }
         }
     }
-    let page = services.list_guardrail_matches(&principal, filter, params.finish()?).await?;
-    Ok(page_json(&page.data, page.next_cursor, match_json))
+    Ok((filter, params.finish()?))
 }
 
 pub async fn discovered(State(services): State<Services>, Caller(principal): Caller, Query(pairs): Query<Vec<(String, String)>>) -> Result<Json<Value>, ApiError> {

@@ -1,7 +1,9 @@
 //! Authentication and CSRF for `/api/*`, applied to every route of the router.
 //!
 //! - Public routes (login, setup) pass, but a cross-origin `Origin` is still refused.
-//! - `/api/v1/*` is the gateway plane: it takes gateway keys only, and a session cookie is ignored.
+//! - `/api/v1/*` is the gateway plane: it takes gateway keys only, and a session cookie is ignored. Two
+//!   exceptions (SPEC §8.2): the approval decision callback is public (its HMAC signature is checked by the
+//!   service), and `GET /api/v1/firewall/approvals/{id}` also takes a relay key (for its own approvals).
 //! - Everything else needs a live session; a Bearer key there is 401 `unauthenticated` (SPEC §8.2).
 //! - Cookie-authenticated writes need `X-Palisade-CSRF` equal to the session's token, and an `Origin`
 //!   (or `Referer`) equal to `server.public_url` when the browser sends one (SPEC §8.3).
@@ -42,7 +44,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 }
 
 fn is_public(path: &str) -> bool {
-    PUBLIC_ROUTES.iter().any(|(route, _)| *route == path)
+    PUBLIC_ROUTES.iter().any(|(route, _)| route_matches(route, path))
+}
+
+/// True when `path` fits `route`, where a `{param}` segment of `route` stands for any one non-empty segment.
+fn route_matches(route: &str, path: &str) -> bool {
+    let (route, path): (Vec<&str>, Vec<&str>) = (route.split('/').collect(), path.split('/').collect());
+    route.len() == path.len()
+        && route.iter().zip(&path).all(|(want, got)| *want == *got || (want.starts_with('{') && want.ends_with('}') && !got.is_empty()))
+}
+
+/// `GET /api/v1/firewall/approvals/{id}`, the one gateway-plane route a relay key may call (for the approvals
+/// its own calls created; the service checks that) (SPEC §8.2).
+fn relay_key_welcome(method: &Method, path: &str) -> bool {
+    *method == Method::GET && route_matches("/api/v1/firewall/approvals/{id}", path)
 }
 
 fn is_write(method: &Method) -> bool {
@@ -81,7 +96,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     }
     if path.starts_with("/api/v1/") {
-        return authenticate_gateway(state, req, next).await;
+        let kind = match relay_key_welcome(req.method(), &path) && bearer(req.headers()).and_then(crate::auth::keys::kind_of) == Some(KeyKind::Relay) {
+            true => KeyKind::Relay,
+            false => KeyKind::Gateway,
+        };
+        return authenticate_gateway(state, req, next, kind).await;
     }
     if bearer(req.headers()).is_some() {
         return ApiError(ServiceError::Unauthenticated("API keys are not accepted on /api; sign in instead"))
@@ -111,15 +130,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
 }
 
-/// `/api/v1/*`: gateway keys only. No gateway route exists yet, so an authenticated call ends in the
-/// router's 404; what matters now is that nobody else gets that far.
-async fn authenticate_gateway(state: AppState, req: Request, next: Next) -> Response {
+/// `/api/v1/*`: gateway keys only (stages 1–3); the routes in `api::gateway` add the rate limit and
+/// check their scope.
+async fn authenticate_gateway(state: AppState, req: Request, next: Next, kind: KeyKind) -> Response {
     let (mut parts, body) = req.into_parts();
     let Some(token) = bearer(&parts.headers).map(str::to_owned) else {
         return api_error(StatusCode::UNAUTHORIZED, "invalid_api_key", "a gateway key (Bearer gk-pal-…) is required");
     };
     let ip = client_ip(&parts);
-    match state.services.authenticate_key(&token, KeyKind::Gateway, ip, Utc::now()).await {
+    match state.services.authenticate_key(&token, kind, ip, Utc::now()).await {
         Ok(key) => {
             parts.extensions.insert(key);
             next.run(Request::from_parts(parts, body)).await
@@ -131,6 +150,17 @@ async fn authenticate_gateway(state: AppState, req: Request, next: Next) -> Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templated_public_routes_match_one_segment_per_parameter() {
+        assert!(is_public("/api/v1/firewall/approvals/0123456789abcdef01234567/decision"));
+        assert!(!is_public("/api/v1/firewall/approvals//decision"));
+        assert!(!is_public("/api/v1/firewall/approvals/a/b/decision"));
+        assert!(!is_public("/api/v1/firewall/approvals/0123456789abcdef01234567"));
+        assert!(relay_key_welcome(&Method::GET, "/api/v1/firewall/approvals/0123456789abcdef01234567"));
+        assert!(!relay_key_welcome(&Method::POST, "/api/v1/firewall/approvals/0123456789abcdef01234567"));
+        assert!(!relay_key_welcome(&Method::GET, "/api/v1/firewall/evaluate"));
+    }
 
     #[test]
     fn origin_check_accepts_same_origin_and_absent_headers_only() {

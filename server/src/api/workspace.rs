@@ -32,6 +32,8 @@ pub struct SettingsRequest {
     pub log_retention_days: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     pub judge_model: Option<Option<String>>,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 fn view(s: &WorkspaceSettings) -> Value {
@@ -68,6 +70,7 @@ pub async fn update_settings(State(services): State<Services>, Caller(principal)
         approval_ttl_seconds: req.approval_ttl_seconds,
         log_retention_days: req.log_retention_days,
         judge_model: req.judge_model,
+        name: req.name,
     };
     Ok(Json(view(&services.update_workspace_settings(&principal, input, Utc::now()).await?)))
 }

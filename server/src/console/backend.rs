@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use crate::auth::session::{self, csrf_matches, SessionIdentity};
 use crate::console::convert::{app_error, key_view, member_view, membership_view};
-use crate::console::{feeds, guardrails, policies, posture};
+use crate::console::{approvals, feeds, guardrails, mcp_servers, policies, posture, settings};
 use crate::service::api_keys::KeyInput;
 use crate::service::identity::Principal;
 use crate::service::{ServiceError, Services};
@@ -257,6 +257,11 @@ impl Backend for ConsoleBackend {
         guardrails::presets(&self.services, &principal)
     }
 
+    async fn guardrail_meta(&self) -> Result<GuardrailMetaView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        guardrails::meta(&self.services, &principal)
+    }
+
     async fn save_guardrail(&self, csrf: String, id: Option<i64>, version: Option<i64>, form: GuardrailForm) -> Result<i64, AppError> {
         let (principal, _) = self.writer(&csrf).await?;
         guardrails::save(&self.services, &principal, id, version, form).await
@@ -317,6 +322,31 @@ impl Backend for ConsoleBackend {
         feeds::matches(&self.services, &principal, query).await
     }
 
+    async fn mark_false_positive(&self, csrf: String, match_id: i64, note: String) -> Result<u64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        feeds::mark_false_positive(&self.services, &principal, match_id, note).await
+    }
+
+    async fn list_suppressions(&self) -> Result<Vec<SuppressionView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        feeds::suppressions(&self.services, &principal).await
+    }
+
+    async fn delete_suppression(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        feeds::delete_suppression(&self.services, &principal, id).await
+    }
+
+    async fn list_approvals(&self, state: Option<String>, cursor: Option<String>) -> Result<ApprovalPageView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        approvals::list(&self.services, &principal, state, cursor).await
+    }
+
+    async fn decide_approval(&self, csrf: String, approval_id: String, approve: bool, note: String) -> Result<ApprovalView, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        approvals::decide(&self.services, &principal, approval_id, approve, note).await
+    }
+
     async fn feed_runs(&self, cursor: Option<String>) -> Result<RunPageView, AppError> {
         let (principal, _, _) = self.caller().await?;
         feeds::runs(&self.services, &principal, cursor).await
@@ -330,5 +360,60 @@ impl Backend for ConsoleBackend {
     async fn discovered_tools(&self, coverage: Option<String>, cursor: Option<String>) -> Result<DiscoveredPageView, AppError> {
         let (principal, _, _) = self.caller().await?;
         feeds::discovered(&self.services, &principal, coverage, cursor).await
+    }
+
+    async fn settings(&self) -> Result<SettingsView, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        settings::view(&self.services, &principal).await
+    }
+
+    async fn save_posture_settings(&self, csrf: String, form: PostureSettingsForm) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        settings::save_posture(&self.services, &principal, form).await
+    }
+
+    async fn save_workspace_settings(&self, csrf: String, form: WorkspaceSettingsForm) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        settings::save_workspace(&self.services, &principal, form).await
+    }
+
+    async fn save_provider(&self, csrf: String, id: Option<i64>, form: ProviderForm) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        settings::save_provider(&self.services, &principal, id, form).await
+    }
+
+    async fn set_provider_enabled(&self, csrf: String, id: i64, enabled: bool) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        settings::set_provider_enabled(&self.services, &principal, id, enabled).await
+    }
+
+    async fn delete_provider(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        settings::delete_provider(&self.services, &principal, id).await
+    }
+
+    async fn list_mcp_servers(&self) -> Result<Vec<McpServerView>, AppError> {
+        let (principal, _, _) = self.caller().await?;
+        mcp_servers::list(&self.services, &principal).await
+    }
+
+    async fn save_mcp_server(&self, csrf: String, id: Option<i64>, form: McpServerForm) -> Result<i64, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        mcp_servers::save(&self.services, &principal, id, form).await
+    }
+
+    async fn set_mcp_server_enabled(&self, csrf: String, id: i64, enabled: bool) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        mcp_servers::set_enabled(&self.services, &principal, id, enabled).await
+    }
+
+    async fn delete_mcp_server(&self, csrf: String, id: i64) -> Result<(), AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        mcp_servers::delete(&self.services, &principal, id).await
+    }
+
+    async fn probe_mcp_server(&self, csrf: String, id: i64) -> Result<McpProbeView, AppError> {
+        let (principal, _) = self.writer(&csrf).await?;
+        mcp_servers::probe(&self.services, &principal, id).await
     }
 }

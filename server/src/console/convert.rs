@@ -21,7 +21,9 @@ pub fn app_error(err: ServiceError) -> AppError {
         ServiceError::NameTaken(_)
         | ServiceError::Conflict(_)
         | ServiceError::VersionMismatch(..)
-        | ServiceError::UndoUnavailable => AppError::Conflict(err.to_string()),
+        | ServiceError::UndoUnavailable
+        | ServiceError::ApprovalNotPending { .. } => AppError::Conflict(err.to_string()),
+        ServiceError::InvalidSignature(_) => AppError::Unauthenticated(err.to_string()),
         ServiceError::StaleUndo { ref changes } => AppError::StaleUndo {
             message: err.to_string(),
             changes_since: changes

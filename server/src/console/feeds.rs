@@ -1,18 +1,22 @@
-//! The relay feeds for the console (SPEC §7, §10): Events, Matches, Runs, a run's trace and discovered
-//! tools. Parses the pages' query strings into service filters, calls the feed services and formats rows
-//! into the page DTOs. Permissions (Developer+ for events/runs, `matched` redaction) stay in the service.
+//! The relay feeds for the console (SPEC §7, §10): Events, Matches (with mark-fp and the suppression
+//! list), Runs, a run's trace and discovered tools. Parses the pages' query strings into service filters,
+//! calls the feed services and formats rows into the page DTOs. Permissions (Developer+ for events/runs,
+//! `matched` redaction, Admin+ for mark-fp and deleting suppressions) stay in the service.
 
 use app::types::*;
 use app::AppError;
+use chrono::Utc;
 use serde_json::Value;
 
 use crate::console::convert::app_error;
+use crate::engine::guardrail::suppress::short;
 use crate::service::feeds::{FeedWindow, RunSummary, TraceNode};
 use crate::service::identity::Principal;
 use crate::service::Services;
 use crate::store::discovered_tools::DiscoveredTool;
 use crate::store::firewall_events::{EventFilter, EventRecord};
 use crate::store::guardrail_matches::{MatchFilter, MatchRecord};
+use crate::store::suppressions::SuppressionRecord;
 
 /// Rows per console page.
 const PAGE: u64 = 50;
@@ -182,6 +186,36 @@ pub async fn matches(services: &Services, principal: &Principal, query: MatchQue
     };
     let page = services.list_guardrail_matches(principal, filter, window(query.cursor)).await.map_err(app_error)?;
     Ok(MatchPageView { matches: page.data.into_iter().map(match_view).collect(), next_cursor: page.next_cursor })
+}
+
+/// Marks match `match_id` as a false positive (Admin+, checked by the service); a blank note is none.
+pub async fn mark_false_positive(services: &Services, principal: &Principal, match_id: i64, note: String) -> Result<u64, AppError> {
+    let marked = services.mark_false_positive(principal, match_id, given(Some(note)), Utc::now()).await.map_err(app_error)?;
+    Ok(marked.flagged)
+}
+
+/// The workspace's suppressions (Member).
+pub async fn suppressions(services: &Services, principal: &Principal) -> Result<Vec<SuppressionView>, AppError> {
+    let rows = services.list_suppressions(principal).await.map_err(app_error)?;
+    Ok(rows.into_iter().map(suppression_view).collect())
+}
+
+/// Deletes a suppression (Admin+, checked by the service).
+pub async fn delete_suppression(services: &Services, principal: &Principal, id: i64) -> Result<(), AppError> {
+    services.delete_suppression(principal, id, Utc::now()).await.map_err(app_error)
+}
+
+fn suppression_view(row: SuppressionRecord) -> SuppressionView {
+    SuppressionView {
+        id: row.id,
+        fingerprint: short(&row.fingerprint).to_owned(),
+        guardrail_id: row.guardrail_id,
+        rule_id: row.rule_id,
+        entity_type: row.entity_type,
+        source_match_id: row.source_match_id,
+        note: row.note,
+        created_at: row.created_at.to_rfc3339(),
+    }
 }
 
 /// A page of runs (Developer+).

@@ -7,7 +7,9 @@ use app::AppError;
 use chrono::Utc;
 
 use crate::console::convert::app_error;
+use crate::engine::guardrail::builtin::Builtin;
 use crate::engine::guardrail::config::{GuardrailConfig, RuleConfig, ScanStage};
+use crate::engine::guardrail::pii::Entity;
 use crate::service::guardrail_test::GuardrailTestInput;
 use crate::service::identity::Principal;
 use crate::service::Services;
@@ -69,6 +71,26 @@ pub fn presets(services: &Services, principal: &Principal) -> Result<Vec<PresetV
         .collect())
 }
 
+/// The built-in entity and detector catalogue behind the editor's pickers; the same data as
+/// `GET /api/guardrails/meta`, so the forms never offer a name the engine would reject.
+pub fn meta(services: &Services, principal: &Principal) -> Result<GuardrailMetaView, AppError> {
+    // Same read gate as the REST `meta` route: any workspace member.
+    services.guardrail_presets(principal).map_err(app_error)?;
+    Ok(catalogue())
+}
+
+fn catalogue() -> GuardrailMetaView {
+    let entities = Entity::ALL
+        .iter()
+        .map(|e| CatalogItemView { name: e.name().to_owned(), family: format!("{:?}", e.family()).to_lowercase(), tag: e.tag() })
+        .collect();
+    let detectors = Builtin::ALL
+        .iter()
+        .map(|b| CatalogItemView { name: b.name().to_owned(), family: "detector".to_owned(), tag: b.tag() })
+        .collect();
+    GuardrailMetaView { entities, detectors }
+}
+
 /// Parses the form's rules JSON; a syntax error is reported on the `rules` field like any validation error.
 fn config_of(form: GuardrailForm) -> Result<GuardrailConfig, AppError> {
     let rules: Vec<RuleConfig> = serde_json::from_str(&form.rules).map_err(|err| AppError::Invalid {
@@ -123,4 +145,20 @@ pub async fn test(services: &Services, principal: &Principal, id: i64, stage: &s
             .collect(),
         advanced_skipped: outcome.advanced_skipped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_offers_every_builtin_entity_by_family_and_every_detector() {
+        let meta = catalogue();
+        let family = |name: &str| meta.entities.iter().filter(|e| e.family == name).count();
+        assert_eq!((family("personal"), family("secret"), meta.entities.len()), (11, 12, 23));
+        let email = meta.entities.iter().find(|e| e.name == "email").expect("email is offered");
+        assert_eq!(email.tag, "EMAIL");
+        let detectors: Vec<&str> = meta.detectors.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(detectors, ["url", "markdown_image", "shell_injection", "sql_injection"]);
+    }
 }

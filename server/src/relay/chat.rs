@@ -10,53 +10,72 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::Utc;
 use futures::StreamExt;
 
 use crate::http_util::client_ip;
 use crate::relay::error::{relay_error_body, RelayFailure};
 use crate::relay::{wire, RelayCaller, RequestId};
 use crate::service::relay::{RelayError, Reply, RequestContext, StreamEvent};
-use crate::service::Services;
+use crate::service::approvals::is_approval_id;
+use crate::service::{FieldError, ServiceError, Services};
 
 /// Header with Palisade's own share of the latency, in milliseconds.
 pub const OVERHEAD_HEADER: &str = "x-palisade-overhead-ms";
 
 /// Stage 5 common part: scope, lineage headers and the size-limited body.
-async fn prepare(services: &Services, caller: RelayCaller, request_id: String, scope: &str, req: Request) -> Result<(RequestContext, Bytes), (Option<RequestContext>, RelayError)> {
+async fn prepare(services: &Services, caller: RelayCaller, request_id: String, scope: &str, req: Request) -> Result<(RequestContext, Bytes), (RequestContext, RelayError)> {
     let started = Instant::now();
-    services.require_scope(&caller.key, scope).map_err(|err| (None, err.into()))?;
     let (parts, body) = req.into_parts();
     let ip = client_ip(&parts).map_or_else(String::new, |ip| ip.to_string());
-    let mut ctx = RequestContext {
-        request_id,
-        key: caller.key,
-        client_ip: ip,
-        lineage: Default::default(),
-        skill: None,
-        started,
-        created_at: Utc::now(),
-    };
+    let mut ctx = RequestContext::new(request_id, caller.key, ip);
+    ctx.started = started;
+    if let Err(err) = services.require_scope(&ctx.key, scope) {
+        return Err((ctx, err.into()));
+    }
     match wire::parse_headers(&parts.headers) {
         Ok((lineage, skill)) => {
             ctx.lineage = lineage;
             ctx.skill = skill;
         }
-        Err(err) => return Err((Some(ctx), err)),
+        Err(err) => return Err((ctx, err)),
+    }
+    match approval_ids(&parts.headers) {
+        Ok(ids) => ctx.approval_ids = ids,
+        Err(err) => return Err((ctx, err)),
     }
     match wire::read_body(body, services.config.limits.relay_body_bytes).await {
         Ok(bytes) => Ok((ctx, bytes)),
-        Err(err) => Err((Some(ctx), err)),
+        Err(err) => Err((ctx, err)),
     }
 }
 
-/// Records a request rejected at stage 5 (when the key is known) and renders the error.
-async fn rejected(services: &Services, route: &'static str, ctx: Option<RequestContext>, err: RelayError) -> Response {
-    let err = match ctx {
-        Some(ctx) => services.reject(&ctx, route, err).await,
-        None => err,
-    };
-    RelayFailure(err).into_response()
+/// Most ids one `X-Palisade-Approval` header may carry.
+const MAX_APPROVAL_IDS: usize = 32;
+
+/// `X-Palisade-Approval: <id>[,<id>…]` (§3.2): 24-hex approval ids; anything else is a 400 naming the header.
+pub fn approval_ids(headers: &axum::http::HeaderMap) -> Result<Vec<String>, RelayError> {
+    let invalid = |message: &str| RelayError::from(ServiceError::Invalid(vec![FieldError::new("x-palisade-approval", message)]));
+    let mut ids = Vec::new();
+    for value in headers.get_all("x-palisade-approval") {
+        let text = value.to_str().map_err(|_| invalid("must be comma-separated approval ids"))?;
+        for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+            if !is_approval_id(id) {
+                return Err(invalid("each approval id is 24 lowercase hex characters"));
+            }
+            if !ids.iter().any(|seen| seen == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    if ids.len() > MAX_APPROVAL_IDS {
+        return Err(invalid("carries more than 32 approval ids"));
+    }
+    Ok(ids)
+}
+
+/// Records a request rejected at stage 5 and renders the error.
+async fn rejected(services: &Services, route: &'static str, ctx: RequestContext, err: RelayError) -> Response {
+    RelayFailure(services.reject(&ctx, route, err).await).into_response()
 }
 
 pub async fn chat_completions(State(services): State<Services>, Extension(RequestId(id)): Extension<RequestId>, caller: RelayCaller, req: Request) -> Response {
@@ -67,7 +86,7 @@ pub async fn chat_completions(State(services): State<Services>, Extension(Reques
     };
     let input = match wire::parse_chat(&bytes) {
         Ok(input) => input,
-        Err(err) => return rejected(&services, ROUTE, Some(ctx), err).await,
+        Err(err) => return rejected(&services, ROUTE, ctx, err).await,
     };
     render(services.chat(ctx, input).await)
 }
@@ -80,7 +99,7 @@ pub async fn embeddings(State(services): State<Services>, Extension(RequestId(id
     };
     let input = match wire::parse_embeddings(&bytes) {
         Ok(input) => input,
-        Err(err) => return rejected(&services, ROUTE, Some(ctx), err).await,
+        Err(err) => return rejected(&services, ROUTE, ctx, err).await,
     };
     render(services.embeddings(ctx, input).await)
 }

@@ -39,9 +39,11 @@ fn shape(err: &ServiceError) -> (StatusCode, &'static str, &'static str) {
         | ServiceError::Conflict(_)
         | ServiceError::VersionMismatch(..)
         | ServiceError::StaleUndo { .. }
-        | ServiceError::UndoUnavailable => {
+        | ServiceError::UndoUnavailable
+        | ServiceError::ApprovalNotPending { .. } => {
             (StatusCode::BAD_REQUEST, "invalid_request_error", "invalid_request_error")
         }
+        ServiceError::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "authentication_error", "invalid_signature"),
         ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error", "internal_error"),
     }
 }
@@ -97,7 +99,7 @@ pub fn relay_error_body(err: &crate::service::relay::RelayError) -> serde_json::
             Some(json!({"guardrail_id": guardrail_id, "guardrail_name": guardrail_name, "rule_label": rule_label, "stage": stage}))
         }
         RelayError::FirewallBlocked { tools, .. } => Some(json!({"tools": tools})),
-        RelayError::ApprovalPending { tools, approval_ids } => Some(json!({"tools": tools, "approval_ids": approval_ids})),
+        RelayError::ApprovalPending { tools, approval_ids, .. } => Some(json!({"tools": tools, "approval_ids": approval_ids})),
         _ => None,
     };
     if let Some(details) = details {

@@ -31,7 +31,7 @@ impl From<ModelInfo> for ModelObject {
 
 pub async fn list_models(State(services): State<Services>, caller: RelayCaller) -> Result<Json<ModelList>, OpenAiError> {
     services.require_scope(&caller.key, "models")?;
-    let data = services.list_models(&caller.key).into_iter().map(Into::into).collect();
+    let data = services.list_models(&caller.key).await?.into_iter().map(Into::into).collect();
     Ok(Json(ModelList { object: "list", data }))
 }
 
@@ -42,7 +42,7 @@ pub async fn get_model(
 ) -> Result<Json<ModelObject>, OpenAiError> {
     services.require_scope(&caller.key, "models")?;
     let id = format!("{provider}/{model}");
-    let found = services.list_models(&caller.key).into_iter().find(|candidate| candidate.id == id);
+    let found = services.list_models(&caller.key).await?.into_iter().find(|candidate| candidate.id == id);
     let model = found.ok_or(OpenAiError(ServiceError::ModelNotFound(id)))?;
     Ok(Json(model.into()))
 }

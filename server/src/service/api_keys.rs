@@ -13,6 +13,8 @@ use crate::auth::roles::Capability;
 use crate::domain::{Actor, ApiKey, KeyKind};
 use crate::service::identity::Principal;
 use crate::service::{required_name, FieldError, ServiceError, ServiceResult, Services};
+use crate::service::live_cache::Invalidation;
+use crate::service::live_listen;
 use crate::store::{self, api_keys::KeyFields, audit::NewAudit};
 
 const MAX_MODEL_ALLOWLIST: usize = 200;
@@ -283,7 +285,7 @@ impl Services {
         let txn = self.db.begin().await?;
         let key = store::api_keys::update(&txn, id, &fields).await.map_err(|err| name_taken_or(err, &fields.name))?;
         audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_update", &key, now).await?;
-        txn.commit().await?;
+        self.commit_key_change(txn, id).await?;
         Ok(key)
     }
 
@@ -295,7 +297,7 @@ impl Services {
         let txn = self.db.begin().await?;
         let key = store::api_keys::set_secret(&txn, id, &generated.hint, &generated.hash).await?;
         audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_rotate", &key, now).await?;
-        txn.commit().await?;
+        self.commit_key_change(txn, id).await?;
         Ok(KeyWithSecret { key, secret: generated.secret })
     }
 
@@ -306,7 +308,7 @@ impl Services {
         let txn = self.db.begin().await?;
         store::api_keys::delete(&txn, id).await?;
         audit_key(&txn, principal.workspace_id, &principal.actor(), "api_key_delete", &current, now).await?;
-        txn.commit().await?;
+        self.commit_key_change(txn, id).await?;
         Ok(())
     }
 
@@ -333,10 +335,23 @@ impl Services {
     /// Pipeline stages 1–3 for a presented Bearer token: known key of `kind`, active, unexpired, and the
     /// client IP inside its allow-list. A key of the other kind is `Forbidden` (SPEC §8.2).
     pub async fn authenticate_key(&self, token: &str, kind: KeyKind, client_ip: Option<IpAddr>, now: DateTime<Utc>) -> ServiceResult<ApiKey> {
+        let key = self.find_presented_key(token).await?;
+        self.admit_key(&key, kind, client_ip, now)?;
+        Ok(key)
+    }
+
+    /// Stage 1: the active key behind a presented Bearer token (`InvalidApiKey` when none).
+    pub async fn find_presented_key(&self, token: &str) -> ServiceResult<ApiKey> {
         let Some(presented_kind) = keys::kind_of(token) else { return Err(ServiceError::InvalidApiKey) };
-        let key = store::api_keys::find_by_secret_hash(&self.db, &keys::hash_secret(token)).await?;
-        let Some(key) = key.filter(|key| key.active) else { return Err(ServiceError::InvalidApiKey) };
-        if presented_kind != kind || key.kind != kind {
+        let key = self.key_by_secret_hash(keys::hash_secret(token)).await?;
+        // A token whose prefix lies about its kind is not that key.
+        key.filter(|key| key.active && key.kind == presented_kind).ok_or(ServiceError::InvalidApiKey)
+    }
+
+    /// Stages 1–3 for a known key: the right kind for this plane, unexpired, client IP allowed. The key is
+    /// known when this fails, so the relay can record the rejection against it.
+    pub fn admit_key(&self, key: &ApiKey, kind: KeyKind, client_ip: Option<IpAddr>, now: DateTime<Utc>) -> ServiceResult<()> {
+        if key.kind != kind {
             return Err(ServiceError::Forbidden(format!("a {} key cannot be used here", key.kind.as_str())));
         }
         if key.expires_at.is_some_and(|expires_at| expires_at <= now) {
@@ -345,7 +360,30 @@ impl Services {
         if !ip_allowed(&key.ip_allowlist, client_ip) {
             return Err(ServiceError::AccessDenied);
         }
+        Ok(())
+    }
+
+    /// The key with this secret hash, from the live cache or else the database (then cached).
+    async fn key_by_secret_hash(&self, secret_hash: String) -> ServiceResult<Option<ApiKey>> {
+        let now = std::time::Instant::now();
+        if let Some(key) = self.live.key(&secret_hash, now) {
+            return Ok(Some(key));
+        }
+        let generation = self.live.generation();
+        let key = store::api_keys::find_by_secret_hash(&self.db, &secret_hash).await?;
+        if let Some(key) = &key {
+            self.live.put_key(secret_hash, key.clone(), generation, now);
+        }
         Ok(key)
+    }
+
+    /// Commits a key change and drops the key from every replica's live cache.
+    async fn commit_key_change(&self, txn: sea_orm::DatabaseTransaction, key_id: i64) -> ServiceResult<()> {
+        let change = Invalidation::Key(key_id);
+        live_listen::notify(&txn, change).await?;
+        txn.commit().await?;
+        self.live.invalidate(change);
+        Ok(())
     }
 
     /// Refuses unless `key` holds `scope`.

@@ -62,6 +62,12 @@ pub enum ServiceError {
     /// The targeted autonomy row has no snapshot (it exceeded the cap).
     #[error("this change cannot be undone: its snapshot exceeded the size cap")]
     UndoUnavailable,
+    /// The approval was already decided or has expired (SPEC §5.10 step 4); `state` is its current state.
+    #[error("approval is not pending (it is {state})")]
+    ApprovalNotPending { state: String },
+    /// A missing, malformed, stale or wrong `X-Palisade-Signature` on the approval decision callback.
+    #[error("invalid signature: {0}")]
+    InvalidSignature(String),
     /// Anything unexpected; the cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

@@ -33,6 +33,18 @@ pub struct FeedPage<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Most rows one Matches CSV export carries; the export is bounded rather than paged.
+pub const EXPORT_MAX_ROWS: u64 = 10_000;
+
+/// A bounded Matches export: the rows, whether more matched than [`EXPORT_MAX_ROWS`], and whether the
+/// caller may see the raw `matched` column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchExport {
+    pub rows: Vec<MatchRecord>,
+    pub truncated: bool,
+    pub include_matched: bool,
+}
+
 /// One row of the Runs feed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
@@ -111,6 +123,30 @@ impl Services {
             data.iter_mut().for_each(|row| row.matched = None);
         }
         Ok(FeedPage { data, next_cursor })
+    }
+
+    /// `GET /api/guardrails/matches/:id` (Member; `matched` only for Developer+).
+    pub async fn get_guardrail_match(&self, principal: &Principal, id: i64) -> ServiceResult<MatchRecord> {
+        principal.require(Capability::ReadWorkspace)?;
+        let mut row = store::guardrail_matches::find(&self.db, principal.workspace_id, id).await?.ok_or(ServiceError::NotFound("match"))?;
+        if !allows(principal.role, Capability::ReadSensitiveFeeds) {
+            row.matched = None;
+        }
+        Ok(row)
+    }
+
+    /// `GET /api/guardrails/matches.csv` (Member): the newest [`EXPORT_MAX_ROWS`] matches of the filters
+    /// and time window (no paging); `matched` is dropped below Developer, and `include_matched` says so.
+    pub async fn export_guardrail_matches(&self, principal: &Principal, filter: MatchFilter, window: FeedWindow) -> ServiceResult<MatchExport> {
+        principal.require(Capability::ReadWorkspace)?;
+        let mut page = FeedWindow { limit: None, cursor: None, ..window }.page(Utc::now())?;
+        page.limit = EXPORT_MAX_ROWS;
+        let (mut rows, next_cursor) = store::guardrail_matches::list(&self.db, principal.workspace_id, &filter, &page).await?;
+        let include_matched = allows(principal.role, Capability::ReadSensitiveFeeds);
+        if !include_matched {
+            rows.iter_mut().for_each(|row| row.matched = None);
+        }
+        Ok(MatchExport { rows, truncated: next_cursor.is_some(), include_matched })
     }
 
     /// `GET /api/workspace/firewall/discovered` (Member), most recently seen first; `q` is a substring.

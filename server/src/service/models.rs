@@ -1,8 +1,9 @@
-//! The model catalogue a key may see: the built-in `mock/*` models (unless `[mock] enabled = false`) and
-//! the declared models of enabled `[[providers]]`, filtered by the key's model allow-list (SPEC §3.1).
+//! The model catalogue a key may see: the built-in `mock/*` models (unless `[mock] enabled = false`),
+//! the declared models of enabled `[[providers]]` and of the key's enabled workspace providers, filtered
+//! by the key's model allow-list (SPEC §3.1).
 
 use crate::domain::ApiKey;
-use crate::service::Services;
+use crate::service::{ServiceResult, Services};
 
 /// Models served by the built-in offline provider.
 pub const MOCK_MODELS: &[&str] = &["mock/echo", "mock/embed"];
@@ -28,8 +29,10 @@ pub fn model_allowed(key: &ApiKey, model: &str) -> bool {
 }
 
 impl Services {
-    /// Every model `key` may use, in catalogue order.
-    pub fn list_models(&self, key: &ApiKey) -> Vec<ModelInfo> {
+    /// Every model `key` may use, in catalogue order: `mock`, the config's providers, then the key's
+    /// workspace providers (§2.4).
+    pub async fn list_models(&self, key: &ApiKey) -> ServiceResult<Vec<ModelInfo>> {
+        let workspace = self.key_workspace_providers(key).await?;
         let mut models = Vec::new();
         if self.config.mock.enabled {
             models.extend(MOCK_MODELS.iter().map(|id| ModelInfo { id: (*id).to_owned(), owned_by: "mock".into() }));
@@ -40,7 +43,10 @@ impl Services {
                 owned_by: provider.name.clone(),
             }));
         }
+        // A config provider that later took a workspace provider's name is shadowed by it (§2.4 order).
+        models.retain(|model| workspace.route(&model.id).is_none());
+        models.extend(workspace.models().iter().cloned());
         models.retain(|model| model_allowed(key, &model.id));
-        models
+        Ok(models)
     }
 }

@@ -8,7 +8,6 @@
 //! write lock up front, so no deferred transaction has to upgrade later).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -20,6 +19,8 @@ use crate::auth::roles::Capability;
 use crate::domain::AuditEntry;
 use crate::service::identity::Principal;
 use crate::service::{FieldError, ServiceError, ServiceResult, Services};
+use crate::service::live_cache::{Invalidation, LiveCache};
+use crate::service::live_listen;
 use crate::store::{self, audit::NewAudit, workspaces::PostureSettings, workspaces::WorkspaceSettings};
 
 /// One async mutex per workspace, created on first use.
@@ -44,12 +45,17 @@ pub struct PostureTxn {
     pub txn: DatabaseTransaction,
     /// The `posture_version` this change will commit.
     pub posture_version: i64,
+    workspace_id: i64,
+    live: Arc<LiveCache>,
     _guard: OwnedMutexGuard<()>,
 }
 
 impl PostureTxn {
+    /// Commits, then drops the workspace's settings and keys from this process's live cache (other replicas
+    /// drop them when the `NOTIFY` queued by `begin_posture` is delivered, at this same commit).
     pub async fn commit(self) -> ServiceResult<()> {
         self.txn.commit().await?;
+        self.live.invalidate(Invalidation::Workspace(self.workspace_id));
         Ok(())
     }
 }
@@ -90,6 +96,8 @@ pub struct SettingsInput {
     pub approval_ttl_seconds: Option<i64>,
     pub log_retention_days: Option<i64>,
     pub judge_model: Option<Option<String>>,
+    /// The workspace name (Admin+, like retention).
+    pub name: Option<String>,
 }
 
 impl SettingsInput {
@@ -103,12 +111,15 @@ impl SettingsInput {
     }
 
     fn touches_workspace(&self) -> bool {
-        self.log_retention_days.is_some() || self.judge_model.is_some()
+        self.log_retention_days.is_some() || self.judge_model.is_some() || self.name.is_some()
     }
 }
 
-/// Checks a webhook URL: ≤ 512 chars, `https` (or `http` when allowed), a host, and no literal private or
-/// loopback address. Hostnames are resolved by the dial-time guard when the webhook is sent.
+/// How long saving settings waits for the webhook host's DNS answer.
+const WEBHOOK_VET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Checks a webhook URL's shape: ≤ 512 chars, `https` (or `http` when allowed) and a host. Where it may
+/// point is the dial guard's call (`Services::vet_webhook_url`), which knows the configured exceptions.
 fn check_webhook_url(url: &str, allow_http: bool) -> Result<(), FieldError> {
     let field = "approval_webhook_url";
     if url.chars().count() > 512 {
@@ -129,28 +140,34 @@ fn check_webhook_url(url: &str, allow_http: bool) -> Result<(), FieldError> {
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(FieldError::new(field, "must name a host"));
     }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        let private = match ip {
-            IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified(),
-            IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00,
-        };
-        if private {
-            return Err(FieldError::new(field, "must not point at a private or loopback address"));
-        }
-    } else if host.eq_ignore_ascii_case("localhost") {
-        return Err(FieldError::new(field, "must not point at a private or loopback address"));
-    }
     Ok(())
 }
 
 impl Services {
+    /// The SSRF check on save (§2.1, §5.11) of a new webhook URL: its shape, then every address its host
+    /// resolves to must pass the dial guard (`security.allow_private_destinations` exempts ranges).
+    async fn vet_webhook_url(&self, url: Option<&Option<String>>) -> Option<FieldError> {
+        let url = url?.as_deref().map(str::trim).filter(|url| !url.is_empty())?;
+        if let Err(err) = check_webhook_url(url, self.config.security.allow_http_webhooks) {
+            return Some(err);
+        }
+        // A resolver that never answers must not hang the settings request: no answer is a refusal.
+        let vetted = tokio::time::timeout(WEBHOOK_VET_TIMEOUT, self.dial_guard.vet_url(url)).await;
+        match vetted {
+            Ok(Ok(_)) => None,
+            Ok(Err(refusal)) => Some(FieldError::new("approval_webhook_url", refusal.to_string())),
+            Err(_) => Some(FieldError::new("approval_webhook_url", "its host did not resolve in time")),
+        }
+    }
+
     /// Opens a posture transaction for `workspace_id`: waits for the workspace's lock, begins, bumps
     /// `posture_version` (one bump per change, committed with its audit row).
     pub async fn begin_posture(&self, workspace_id: i64) -> ServiceResult<PostureTxn> {
         let guard = self.posture_locks.lock(workspace_id).await;
         let txn = self.db.begin().await?;
         let posture_version = store::workspaces::bump_posture_version(&txn, workspace_id).await?;
-        Ok(PostureTxn { txn, posture_version, _guard: guard })
+        live_listen::notify(&txn, Invalidation::Workspace(workspace_id)).await?;
+        Ok(PostureTxn { txn, posture_version, workspace_id, live: Arc::clone(&self.live), _guard: guard })
     }
 
     /// `GET /api/workspace`: the workspace and its settings (the webhook secret stays sealed; adapters
@@ -173,6 +190,8 @@ impl Services {
             principal.require(Capability::ManageWorkspace)?;
         }
         let ws = principal.workspace_id;
+        // Resolved before the transaction: a slow DNS answer must not hold the workspace's write lock.
+        let webhook_refusal = self.vet_webhook_url(input.approval_webhook_url.as_ref()).await;
         let posture = self.begin_posture(ws).await?;
         let txn = &posture.txn;
         let current = store::workspaces::settings(txn, ws).await?.ok_or(ServiceError::NotFound("workspace"))?;
@@ -199,11 +218,7 @@ impl Services {
         }
         if let Some(url) = input.approval_webhook_url {
             let url = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
-            if let Some(url) = &url {
-                if let Err(err) = check_webhook_url(url, self.config.security.allow_http_webhooks) {
-                    errors.push(err);
-                }
-            }
+            errors.extend(webhook_refusal);
             next.approval_webhook_url = url;
         }
         if let Some(secret) = input.approval_webhook_secret {
@@ -227,6 +242,13 @@ impl Services {
                 errors.push(FieldError::new("log_retention_days", "must be between 1 and 180"));
             }
             retention = days;
+        }
+        let mut name = current.name.clone();
+        if let Some(new_name) = &input.name {
+            match crate::service::required_name("name", new_name, 64) {
+                Ok(valid) => name = valid,
+                Err(err) => errors.push(err),
+            }
         }
         let mut judge_model = current.judge_model.clone();
         if let Some(model) = input.judge_model {
@@ -254,7 +276,8 @@ impl Services {
         }
         if touches_workspace {
             store::workspaces::update_general_settings(txn, ws, retention, judge_model.as_deref(), now).await?;
-            let metadata = json!({ "log_retention_days": retention, "judge_model": judge_model });
+            store::workspaces::rename(txn, ws, &name).await?;
+            let metadata = json!({ "name": name, "log_retention_days": retention, "judge_model": judge_model });
             let row = PostureAudit { verb: "workspace_settings_update", target_type: "workspace", target_id: ws.to_string(), metadata };
             audit(txn, principal, row, now).await?;
         }
@@ -269,14 +292,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn webhook_urls_must_be_https_and_public() {
+    fn webhook_urls_must_be_https_with_a_host() {
+        // Private and loopback destinations are refused by the dial guard (tests/it/settings.rs).
         assert!(check_webhook_url("https://hooks.example.com/palisade", false).is_ok());
         assert!(check_webhook_url("http://hooks.example.com/", false).is_err());
         assert!(check_webhook_url("http://hooks.example.com/", true).is_ok());
-        assert!(check_webhook_url("https://127.0.0.1/x", false).is_err());
-        assert!(check_webhook_url("https://[::1]:8443/x", false).is_err());
-        assert!(check_webhook_url("https://10.1.2.3/", false).is_err());
-        assert!(check_webhook_url("https://localhost/", false).is_err());
+        assert!(check_webhook_url("https:///x", false).is_err());
+        assert!(check_webhook_url("https://user@:443/x", false).is_err());
         assert!(check_webhook_url("ftp://x", false).is_err());
     }
 }

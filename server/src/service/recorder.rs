@@ -1,5 +1,5 @@
-//! The recorder: request rows, firewall events (with their Discovered Tools update) and guardrail matches
-//! go through one bounded channel to a batch writer task (ARCHITECTURE "Recording").
+//! The recorder: request rows, firewall events (with their Discovered Tools update), guardrail matches and key
+//! spend go through one bounded channel to a batch writer task (ARCHITECTURE "Recording").
 //!
 //! A full channel makes the sender wait (backpressure), never drop. `flush` waits until everything sent
 //! before it is written; `startup::serve` calls it after the listener stops, so shutdown drains the channel.
@@ -24,6 +24,8 @@ pub enum Record {
     /// A real evaluation: its event row and its Discovered Tools update.
     Event(Box<EventRecord>),
     Match(Box<MatchRecord>),
+    /// Metered cost added to a key's `spent_micros`.
+    KeySpend { key_id: i64, micros: i64 },
     /// Answered once every record sent before it is written.
     Flush(oneshot::Sender<()>),
 }
@@ -97,7 +99,16 @@ async fn write_batch(db: &DatabaseConnection, rows: &[Record]) {
     }
     let batched = async {
         let txn = db.begin().await?;
-        for row in rows {
+        // Request rows (one per relay request, the bulk of the traffic) go in multi-row INSERTs.
+        let requests: Vec<&RequestRecord> = rows
+            .iter()
+            .filter_map(|row| match row {
+                Record::Request(request) => Some(request.as_ref()),
+                _ => None,
+            })
+            .collect();
+        store::requests::insert_many(&txn, &requests).await?;
+        for row in rows.iter().filter(|row| !matches!(row, Record::Request(_))) {
             write_one(&txn, row).await?;
         }
         txn.commit().await
@@ -116,21 +127,28 @@ async fn write_one(db: &impl sea_orm::ConnectionTrait, record: &Record) -> Resul
     match record {
         Record::Request(row) => store::requests::insert(db, row).await,
         Record::Match(row) => store::guardrail_matches::insert(db, row).await,
-        Record::Event(row) => {
-            store::firewall_events::insert(db, row).await?;
-            let sighting = Sighting {
-                workspace_id: row.workspace_id,
-                tool_name: row.tool_name.clone(),
-                surface: row.surface.clone(),
-                verdict: row.verdict.clone(),
-                gap: row.gap,
-                policy_name: row.policy_name.clone(),
-                rule_label: row.rule_label.clone(),
-                key_name: row.key_name.clone(),
-                at: row.created_at,
-            };
-            store::discovered_tools::upsert(db, &sighting).await
-        }
+        Record::KeySpend { key_id, micros } => store::run_spend::add_key_spend(db, *key_id, *micros).await,
+        Record::Event(row) => write_event(db, row).await.map(|_| ()),
         Record::Flush(_) => Ok(()),
     }
+}
+
+/// Writes one event row and its Discovered Tools update; returns the event id. The evaluate hook calls
+/// this directly (inside a transaction) because its response carries `event_id` (SPEC §5.13).
+pub async fn write_event(db: &impl sea_orm::ConnectionTrait, row: &EventRecord) -> Result<i64, sea_orm::DbErr> {
+    let id = store::firewall_events::insert(db, row).await?;
+    let sighting = Sighting {
+        workspace_id: row.workspace_id,
+        tool_name: row.tool_name.clone(),
+        mcp_server: row.mcp_server.clone(),
+        surface: row.surface.clone(),
+        verdict: row.verdict.clone(),
+        gap: row.gap,
+        policy_name: row.policy_name.clone(),
+        rule_label: row.rule_label.clone(),
+        key_name: row.key_name.clone(),
+        at: row.created_at,
+    };
+    store::discovered_tools::upsert(db, &sighting).await?;
+    Ok(id)
 }

@@ -41,6 +41,8 @@ pub struct RelayRuntime {
     pub upstreams: Upstreams,
     pub rate_limiter: RateLimiter,
     pub posture: PostureCache,
+    /// Built workspace providers by `posture_version` (see `service::providers`).
+    pub providers: crate::service::providers::ProviderCache,
     pub recorder: Recorder,
     /// Every sanitize preset, for `args_summary` of events without a policy (observe mode).
     pub summary_sanitizer: Sanitizer,
@@ -53,6 +55,7 @@ impl RelayRuntime {
             upstreams: Upstreams::from_config(config, Timeouts::default()),
             rate_limiter: RateLimiter::default(),
             posture: PostureCache::default(),
+            providers: Default::default(),
             recorder: Recorder::spawn(db),
             summary_sanitizer: Sanitizer::all_presets(),
         }
@@ -77,8 +80,26 @@ pub struct RequestContext {
     pub lineage: Lineage,
     /// `X-Palisade-Skill`, applied to every tool call of the request.
     pub skill: Option<String>,
+    /// `X-Palisade-Approval` ids (§5.10 step 6), as sent; only matching, approved ones release a hold.
+    pub approval_ids: Vec<String>,
     pub started: Instant,
     pub created_at: DateTime<Utc>,
+}
+
+impl RequestContext {
+    /// A context starting now, with no lineage or skill yet.
+    pub fn new(request_id: String, key: ApiKey, client_ip: String) -> RequestContext {
+        RequestContext {
+            request_id,
+            key,
+            client_ip,
+            lineage: Lineage::default(),
+            skill: None,
+            approval_ids: Vec::new(),
+            started: Instant::now(),
+            created_at: Utc::now(),
+        }
+    }
 }
 
 /// A parsed `POST /v1/chat/completions` (the adapter validated the schema of §3.3).
@@ -213,7 +234,7 @@ impl Services {
     }
 
     async fn run_chat(&self, ctx: &RequestContext, input: ChatInput, outcome: &mut Outcome) -> Result<Reply, RelayError> {
-        let route = self.route_model(&ctx.key, &input.model)?;
+        let route = self.route_model(&ctx.key, &input.model).await?;
         self.check_credit(&ctx.key)?;
         let posture = self.resolve_posture(&ctx.key).await?;
         outcome.guardrail_id = posture.guardrail.as_ref().map(|g| g.id);
@@ -250,7 +271,7 @@ impl Services {
     }
 
     async fn run_embeddings(&self, ctx: &RequestContext, input: EmbeddingsInput, outcome: &mut Outcome) -> Result<Reply, RelayError> {
-        let route = self.route_model(&ctx.key, &input.model)?;
+        let route = self.route_model(&ctx.key, &input.model).await?;
         self.check_credit(&ctx.key)?;
         let posture = self.resolve_posture(&ctx.key).await?;
         outcome.guardrail_id = posture.guardrail.as_ref().map(|g| g.id);

@@ -48,6 +48,8 @@ impl From<discovered_tool::Model> for DiscoveredTool {
 pub struct Sighting {
     pub workspace_id: i64,
     pub tool_name: String,
+    /// The registered MCP server the tool belongs to, when known (MCP gateway, evaluate hook).
+    pub mcp_server: Option<String>,
     pub surface: String,
     pub verdict: String,
     pub gap: bool,
@@ -88,6 +90,9 @@ pub async fn upsert(db: &impl ConnectionTrait, sighting: &Sighting) -> Result<()
             active.last_policy_name = Set(sighting.policy_name.clone());
             active.last_rule_label = Set(sighting.rule_label.clone());
             active.last_key_name = Set(sighting.key_name.clone());
+            if sighting.mcp_server.is_some() {
+                active.mcp_server = Set(sighting.mcp_server.clone());
+            }
             active.update(db).await?;
         }
         None => {
@@ -96,7 +101,7 @@ pub async fn upsert(db: &impl ConnectionTrait, sighting: &Sighting) -> Result<()
             discovered_tool::ActiveModel {
                 workspace_id: Set(sighting.workspace_id),
                 tool_name: Set(sighting.tool_name.clone()),
-                mcp_server: Set(None),
+                mcp_server: Set(sighting.mcp_server.clone()),
                 surfaces: Set(json!([sighting.surface])),
                 first_seen_at: Set(sighting.at),
                 last_seen_at: Set(sighting.at),

@@ -77,8 +77,8 @@ impl From<firewall_event::Model> for EventRecord {
     }
 }
 
-/// Appends one event.
-pub async fn insert(db: &impl ConnectionTrait, row: &EventRecord) -> Result<(), DbErr> {
+/// Appends one event and returns its id.
+pub async fn insert(db: &impl ConnectionTrait, row: &EventRecord) -> Result<i64, DbErr> {
     let row = row.clone();
     firewall_event::ActiveModel {
         workspace_id: Set(row.workspace_id),
@@ -112,8 +112,8 @@ pub async fn insert(db: &impl ConnectionTrait, row: &EventRecord) -> Result<(), 
         ..Default::default()
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await
+    .map(|inserted| inserted.id)
 }
 
 /// Filters of the Events feed (SPEC §7); `None` = any.

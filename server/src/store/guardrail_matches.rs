@@ -1,10 +1,8 @@
-//! Guardrail match rows (SPEC §2.9) and the workspace's suppressed fingerprints (§4.11), which the relay
-//! passes to the engine. `matched` is written only when the service says the guardrail logs raw content.
-
-use std::collections::HashSet;
+//! Guardrail match rows (SPEC §2.9) and their `false_positive` flags (§4.11; the suppressions themselves
+//! are in `suppressions`). `matched` is written only when the service says the guardrail logs raw content.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::store::entity::guardrail_match;
@@ -175,14 +173,20 @@ pub async fn list_for_requests(db: &impl ConnectionTrait, workspace_id: i64, req
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// The suppressed fingerprints of `workspace_id` (the `suppressions` table), for the engine's fold.
-pub async fn suppressed_fingerprints(db: &impl ConnectionTrait, workspace_id: i64) -> Result<HashSet<String>, DbErr> {
-    let query = Query::select()
-        .column(Alias::new("fingerprint"))
-        .from(Alias::new("suppressions"))
-        .and_where(Expr::col(Alias::new("workspace_id")).eq(workspace_id))
-        .to_owned();
-    let statement = db.get_database_backend().build(&query);
-    let rows = db.query_all_raw(statement).await?;
-    rows.iter().map(|row| row.try_get::<String>("", "fingerprint")).collect()
+/// Match `id` of `workspace_id` (None when absent or in another workspace).
+pub async fn find(db: &impl ConnectionTrait, workspace_id: i64, id: i64) -> Result<Option<MatchRecord>, DbErr> {
+    let row = guardrail_match::Entity::find_by_id(id).filter(guardrail_match::Column::WorkspaceId.eq(workspace_id)).one(db).await?;
+    Ok(row.map(Into::into))
+}
+
+/// Sets `false_positive` on every match of `workspace_id` with `fingerprint`; returns the rows changed.
+pub async fn set_false_positive(db: &impl ConnectionTrait, workspace_id: i64, fingerprint: &str, value: bool) -> Result<u64, DbErr> {
+    let result = guardrail_match::Entity::update_many()
+        .col_expr(guardrail_match::Column::FalsePositive, Expr::value(value))
+        .filter(guardrail_match::Column::WorkspaceId.eq(workspace_id))
+        .filter(guardrail_match::Column::Fingerprint.eq(fingerprint))
+        .filter(guardrail_match::Column::FalsePositive.ne(value))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }

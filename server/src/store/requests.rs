@@ -2,7 +2,7 @@
 //! Prompt and completion bodies are never stored here.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::store::entity::request;
 
@@ -70,6 +70,22 @@ impl From<request::Model> for RequestRecord {
 
 /// Inserts one row (its `id` is ignored and assigned by the database).
 pub async fn insert(db: &impl ConnectionTrait, row: &RequestRecord) -> Result<(), DbErr> {
+    insert_many(db, &[row]).await
+}
+
+/// Rows per INSERT statement: 24 bound columns each stays far below SQLite's 32 766 variables.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts rows with multi-row INSERTs and no RETURNING: the recorder writes thousands a second and needs
+/// none of them back.
+pub async fn insert_many(db: &impl ConnectionTrait, rows: &[&RequestRecord]) -> Result<(), DbErr> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        request::Entity::insert_many(chunk.iter().map(|row| active_model(row))).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+fn active_model(row: &RequestRecord) -> request::ActiveModel {
     request::ActiveModel {
         workspace_id: Set(row.workspace_id),
         request_id: Set(row.request_id.clone()),
@@ -97,9 +113,6 @@ pub async fn insert(db: &impl ConnectionTrait, row: &RequestRecord) -> Result<()
         parent_step_id: Set(row.parent_step_id.clone()),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Every request of `run_id` in `workspace_id`, oldest first.

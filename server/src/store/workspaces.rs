@@ -175,3 +175,9 @@ pub async fn update_general_settings(
     .await?;
     Ok(())
 }
+
+/// Renames workspace `id` (names are not unique across workspaces).
+pub async fn rename(db: &impl ConnectionTrait, id: i64, name: &str) -> Result<(), DbErr> {
+    workspace::ActiveModel { id: Set(id), name: Set(name.to_owned()), ..Default::default() }.update(db).await?;
+    Ok(())
+}

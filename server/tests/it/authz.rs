@@ -40,6 +40,9 @@ struct Fixture {
     audit_id: i64,
 }
 
+/// An approval id that exists nowhere.
+const NO_APPROVAL: &str = "0123456789abcdef01234567";
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", server::http_util::new_request_id())
 }
@@ -102,6 +105,17 @@ fn rows() -> Vec<Row> {
             body: || Some(json!({"role": "member"})),
             expect: [401, 403, 403, 200, 200, 401, 401],
         },
+        Row { name: "list providers", method: Method::GET, path: |_| "/api/providers".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row {
+            name: "create provider",
+            method: Method::POST,
+            path: |_| "/api/providers".into(),
+            body: || Some(json!({"name": unique("p"), "base_url": "https://llm.example.test/v1"})),
+            expect: [401, 403, 403, 201, 201, 401, 401],
+        },
+        // No such provider: Admins reach the 404, lower roles are refused first.
+        Row { name: "edit provider", method: Method::PATCH, path: |_| "/api/providers/999999".into(), body: || Some(json!({"enabled": false})), expect: [401, 403, 403, 404, 404, 401, 401] },
+        Row { name: "delete provider", method: Method::DELETE, path: |_| "/api/providers/999999".into(), body: || None, expect: [401, 403, 403, 404, 404, 401, 401] },
         Row { name: "list guardrails", method: Method::GET, path: |_| "/api/guardrails".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "get guardrail", method: Method::GET, path: |f| format!("/api/guardrails/{}", f.guardrail_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "guardrail history", method: Method::GET, path: |f| format!("/api/guardrails/{}/history", f.guardrail_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
@@ -129,6 +143,7 @@ fn rows() -> Vec<Row> {
         },
         Row { name: "get workspace", method: Method::GET, path: |_| "/api/workspace".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "posture settings", method: Method::PATCH, path: |_| "/api/workspace/settings".into(), body: || Some(json!({"observe_mode": false})), expect: [401, 403, 200, 200, 200, 401, 401] },
+        Row { name: "workspace name", method: Method::PATCH, path: |_| "/api/workspace/settings".into(), body: || Some(json!({"name": "authz-ws"})), expect: [401, 403, 403, 200, 200, 401, 401] },
         Row { name: "retention setting", method: Method::PATCH, path: |_| "/api/workspace/settings".into(), body: || Some(json!({"log_retention_days": 30})), expect: [401, 403, 403, 200, 200, 401, 401] },
         Row { name: "list policies", method: Method::GET, path: |_| "/api/workspace/firewall/policies".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row { name: "get policy", method: Method::GET, path: |f| format!("/api/workspace/firewall/policies/{}", f.policy_id), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
@@ -205,16 +220,81 @@ fn rows() -> Vec<Row> {
         // No such run: Developer+ reach the 404, Members are refused first.
         Row { name: "run trace", method: Method::GET, path: |_| "/api/workspace/firewall/runs/run-x".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
         Row { name: "guardrail matches", method: Method::GET, path: |_| "/api/guardrails/matches".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "guardrail matches csv", method: Method::GET, path: |_| "/api/guardrails/matches.csv".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        // No such match or suppression: callers allowed to ask reach the 404, others are refused first.
+        Row { name: "guardrail match", method: Method::GET, path: |_| "/api/guardrails/matches/999999".into(), body: || None, expect: [401, 404, 404, 404, 404, 401, 401] },
+        Row {
+            name: "mark false positive",
+            method: Method::POST,
+            path: |_| "/api/guardrails/matches/999999/mark-fp".into(),
+            body: || Some(json!({"note": "n"})),
+            expect: [401, 403, 403, 404, 404, 401, 401],
+        },
+        Row { name: "suppressions", method: Method::GET, path: |_| "/api/guardrails/suppressions".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "delete suppression", method: Method::DELETE, path: |_| "/api/guardrails/suppressions/999999".into(), body: || None, expect: [401, 403, 403, 404, 404, 401, 401] },
         Row { name: "discovered tools", method: Method::GET, path: |_| "/api/workspace/firewall/discovered".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "approvals queue", method: Method::GET, path: |_| "/api/workspace/firewall/approvals".into(), body: || None, expect: [401, 403, 200, 200, 200, 401, 401] },
+        // No such approval: Developer+ reach the 404, Members are refused first.
+        Row { name: "approval", method: Method::GET, path: |_| format!("/api/workspace/firewall/approvals/{NO_APPROVAL}"), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row {
+            name: "approve approval",
+            method: Method::POST,
+            path: |_| format!("/api/workspace/firewall/approvals/{NO_APPROVAL}/approve"),
+            body: || Some(json!({"note": "n"})),
+            expect: [401, 403, 404, 404, 404, 401, 401],
+        },
+        Row {
+            name: "reject approval",
+            method: Method::POST,
+            path: |_| format!("/api/workspace/firewall/approvals/{NO_APPROVAL}/reject"),
+            body: || Some(json!({})),
+            expect: [401, 403, 404, 404, 404, 401, 401],
+        },
+        // The poll takes keys only (sessions are ignored on /api/v1); both key kinds reach the lookup.
+        Row { name: "poll approval", method: Method::GET, path: |_| format!("/api/v1/firewall/approvals/{NO_APPROVAL}"), body: || None, expect: [401, 401, 401, 401, 401, 404, 404] },
+        // The signed callback is public: everybody reaches the lookup (the signature is checked on a real approval).
+        Row {
+            name: "approval decision callback",
+            method: Method::POST,
+            path: |_| format!("/api/v1/firewall/approvals/{NO_APPROVAL}/decision"),
+            body: || Some(json!({"decision": "approve"})),
+            expect: [404, 404, 404, 404, 404, 404, 404],
+        },
         Row { name: "openapi document", method: Method::GET, path: |_| "/api/openapi.json".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
         Row {
-            name: "gateway plane",
+            name: "evaluate hook",
             method: Method::POST,
             path: |_| "/api/v1/firewall/evaluate".into(),
-            body: || Some(json!({})),
-            // No gateway route exists yet: a gateway key reaches the 404, nobody else gets that far.
-            expect: [401, 401, 401, 401, 401, 403, 404],
+            body: || Some(json!({"surface": "mcp", "tool_name": "kb.search"})),
+            expect: [401, 401, 401, 401, 401, 403, 200],
         },
+        Row {
+            name: "mcp gateway",
+            method: Method::POST,
+            path: |_| "/api/v1/firewall/mcp".into(),
+            body: || Some(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})),
+            expect: [401, 401, 401, 401, 401, 403, 200],
+        },
+        Row { name: "gateway mcp servers", method: Method::GET, path: |_| "/api/v1/firewall/mcp_servers".into(), body: || None, expect: [401, 401, 401, 401, 401, 403, 200] },
+        Row { name: "list mcp servers", method: Method::GET, path: |_| "/api/workspace/firewall/mcp-servers".into(), body: || None, expect: [401, 200, 200, 200, 200, 401, 401] },
+        Row { name: "get mcp server", method: Method::GET, path: |_| "/api/workspace/firewall/mcp-servers/999999".into(), body: || None, expect: [401, 404, 404, 404, 404, 401, 401] },
+        Row {
+            name: "register mcp server",
+            method: Method::POST,
+            path: |_| "/api/workspace/firewall/mcp-servers".into(),
+            // A public literal address: saving needs no DNS and passes the SSRF check.
+            body: || Some(json!({"name": unique("mcp"), "endpoint": "https://203.0.113.10/mcp"})),
+            expect: [401, 403, 201, 201, 201, 401, 401],
+        },
+        Row {
+            name: "edit mcp server",
+            method: Method::PATCH,
+            path: |_| "/api/workspace/firewall/mcp-servers/999999".into(),
+            body: || Some(json!({"enabled": false})),
+            expect: [401, 403, 404, 404, 404, 401, 401],
+        },
+        Row { name: "delete mcp server", method: Method::DELETE, path: |_| "/api/workspace/firewall/mcp-servers/999999".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
+        Row { name: "probe mcp server", method: Method::POST, path: |_| "/api/workspace/firewall/mcp-servers/999999/probe".into(), body: || None, expect: [401, 403, 404, 404, 404, 401, 401] },
     ]
 }
 

@@ -182,7 +182,12 @@ fn the_document_is_wired_consistently() {
                 if !responses.contains_key("401") {
                     problems.push(format!("{name}: a session route must document 401"));
                 }
-                if method != "get" && !security.to_string().contains("\"csrf\"") {
+                // The gateway plane takes Bearer gateway keys, never the cookie, so it has no CSRF (§8.2).
+                let gateway = path.starts_with("/v1/");
+                if gateway && !security.to_string().contains("\"gatewayKey\"") {
+                    problems.push(format!("{name}: a gateway route must require the gatewayKey scheme"));
+                }
+                if !gateway && method != "get" && !security.to_string().contains("\"csrf\"") {
                     problems.push(format!("{name}: a write must require the csrf scheme"));
                 }
             }
@@ -208,6 +213,9 @@ fn concrete(path: &str) -> String {
 async fn the_live_router_answers_exactly_the_listed_methods() {
     let app = TestApp::new().await;
     let owner = app.as_role(Role::Owner).await;
+    // The gateway plane ignores the cookie: its routes are probed with a gateway key instead.
+    let gateway = Caller::Bearer(app.key("gateway").await.1);
+    let public: BTreeSet<&str> = server::auth::PUBLIC_ROUTES.iter().filter_map(|(path, _)| path.strip_prefix("/api")).collect();
     let listed = listed();
     let paths: BTreeSet<&str> = API_ROUTES.iter().map(|(_, path)| *path).collect();
     let mut problems = Vec::new();
@@ -216,7 +224,8 @@ async fn the_live_router_answers_exactly_the_listed_methods() {
     probes.sort_by_key(|(method, path)| (*method == "POST" && *path == "/auth/logout", *path, *method));
     for (method, path) in probes {
         let url = format!("/api{}", concrete(path));
-        let (status, body, _) = app.send(Method::from_bytes(method.as_bytes()).expect("method"), &url, &owner, None).await;
+        let caller = if path.starts_with("/v1/") && !public.contains(path) { &gateway } else { &owner };
+        let (status, body, _) = app.send(Method::from_bytes(method.as_bytes()).expect("method"), &url, caller, None).await;
         let fallback = status == StatusCode::NOT_FOUND && body["error"]["message"] == "unknown /api route";
         let registered = listed.contains(&(method.to_owned(), path.to_owned()));
         if registered && (fallback || status == StatusCode::METHOD_NOT_ALLOWED || status == StatusCode::UNAUTHORIZED) {

@@ -55,6 +55,30 @@ fn suppressed_fingerprints_are_dropped_before_the_fold() {
 }
 
 #[test]
+fn a_suppressed_entity_value_is_neither_masked_blocked_nor_recorded_but_other_values_are() {
+    // Rule 5 masks emails; the ssn entity blocks. Suppressing one email value and the ssn leaves the other
+    // email as the only finding: the suppressed value stays in the text unmasked, and nothing blocks.
+    let g = guardrail(serde_json::json!([{"id": 5, "type": "pii", "stage": "both", "action": "mask",
+        "config": {"entities": ["email", "ssn"], "entity_actions": {"ssn": "block"}}}]));
+    let segs = [seg(Role::User, "bob@corp.dev, jane@acme.io, ssn 219-09-9999")];
+    let none = HashSet::new();
+    assert!(matches!(g.evaluate(&req(ScanStage::Input, &segs, &none)).decision, Decision::Blocked { .. }));
+    let sup: HashSet<String> = [fingerprint(9, 5, "email", "Bob@Corp.dev"), fingerprint(9, 5, "ssn", "219-09-9999")].into();
+    let out = g.evaluate(&req(ScanStage::Input, &segs, &sup));
+    assert_eq!(out.decision, Decision::Pass);
+    assert_eq!(out.segments[0], "bob@corp.dev, [EMAIL], ssn 219-09-9999");
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+    assert_eq!(out.findings[0].matched.as_deref(), Some("jane@acme.io"));
+    // The stream scanner drops the same findings: the suppressed value is released as is.
+    let mut scanner = StreamScanner::new(&g, 9, sup, CivilDate::LATEST);
+    let mut released = scanner.push("mail bob@corp.dev ok").emit;
+    let end = scanner.finish();
+    released.push_str(&end.emit);
+    assert!(end.blocked.is_none());
+    assert_eq!(released, "mail bob@corp.dev ok");
+}
+
+#[test]
 fn spotlight_wraps_user_spans_but_not_system_and_annotate_collects_notes() {
     let g = guardrail(serde_json::json!([
         {"type": "keyword", "stage": "input", "action": "spotlight", "config": {"terms": ["ignore previous instructions"]}},

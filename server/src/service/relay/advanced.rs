@@ -3,8 +3,8 @@
 //! each under its own timeout; every failure becomes an `Error` answer, which the engine folds fail-open or
 //! fail-closed as the rule says.
 //!
-//! Not yet: `X-Palisade-Signature` on external calls and the dial-time SSRF guard (a rule with a `secret`
-//! answers `Error("signing unavailable")`, so fail-closed rules fire rather than call unsigned).
+//! External calls go through the dial-time SSRF guard (§5.11) and carry `X-Palisade-Signature` when the rule
+//! has a `secret` (§4.6): the body is serialised once, and those exact bytes are both signed and sent.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,6 +16,8 @@ use crate::engine::guardrail::config::ScanStage;
 use crate::service::relay::posture_cache::{ActiveGuardrail, Posture};
 use crate::service::relay::RequestContext;
 use crate::service::Services;
+use crate::auth::signature;
+use crate::upstream::dial_guard::refusal_of;
 use crate::upstream::mock::{GROUNDING_HEADER, JUDGE_HEADER};
 
 /// Longest timeout any advanced check may use (§4.6).
@@ -69,12 +71,8 @@ impl Services {
                         }
                     }
                     AdvancedKind::External { url, secret, timeout_ms, .. } => {
-                        if secret.is_some() {
-                            AdvancedAnswer::Error("signing unavailable".into())
-                        } else {
-                            let payload = json!({"stage": stage.name(), "text": text, "guardrail_id": guardrail.id, "rule_id": check.rule_id, "request_id": ctx.request_id});
-                            external(url, &payload, *timeout_ms).await
-                        }
+                        let payload = json!({"stage": stage.name(), "text": text, "guardrail_id": guardrail.id, "rule_id": check.rule_id, "request_id": ctx.request_id});
+                        self.external(url, secret.as_deref(), &payload, *timeout_ms).await
                     }
                 };
                 (check.rule, answer)
@@ -99,15 +97,38 @@ impl Services {
     }
 }
 
-async fn external(url: &str, payload: &Value, timeout_ms: u64) -> AdvancedAnswer {
-    let client = reqwest::Client::new();
-    let call = client.post(url).json(payload).send();
-    let response = match tokio::time::timeout(Duration::from_millis(timeout_ms.min(MAX_TIMEOUT_MS)), call).await {
-        Err(_) => return AdvancedAnswer::Error("timeout".into()),
-        Ok(Err(_)) => return AdvancedAnswer::Error("connection failed".into()),
-        Ok(Ok(response)) if !response.status().is_success() => return AdvancedAnswer::Error(format!("HTTP {}", response.status().as_u16())),
-        Ok(Ok(response)) => response,
-    };
+impl Services {
+    /// One `external` check: POST through the guarded client, signed when the rule has a (sealed) secret.
+    async fn external(&self, url: &str, secret: Option<&str>, payload: &Value, timeout_ms: u64) -> AdvancedAnswer {
+        let parsed = match reqwest::Url::parse(url) {
+            Ok(parsed) => parsed,
+            Err(_) => return AdvancedAnswer::Error("bad URL".into()),
+        };
+        if let Err(refusal) = self.dial_guard.vet_literal(&parsed) {
+            return AdvancedAnswer::Error(refusal.to_string());
+        }
+        let body = payload.to_string().into_bytes();
+        let mut request = self.dial_guard.http().post(parsed).header(reqwest::header::CONTENT_TYPE, "application/json");
+        // The rule's secret is stored sealed (guardrails::seal_secrets); an unreadable one must not
+        // silently turn into an unsigned call.
+        if let Some(sealed) = secret {
+            let Ok(secret) = self.secrets.decrypt(sealed) else { return AdvancedAnswer::Error("signing secret unreadable".into()) };
+            request = request.header(signature::HEADER, signature::sign(secret.as_bytes(), chrono::Utc::now().timestamp(), &body));
+        }
+        let timeout = Duration::from_millis(timeout_ms.min(MAX_TIMEOUT_MS));
+        let response = match request.body(body).timeout(timeout).send().await {
+            Err(err) if err.is_timeout() => return AdvancedAnswer::Error("timeout".into()),
+            Err(err) => {
+                return AdvancedAnswer::Error(refusal_of(&err).map_or_else(|| "connection failed".to_owned(), |refusal| refusal.to_string()))
+            }
+            Ok(response) if !response.status().is_success() => return AdvancedAnswer::Error(format!("HTTP {}", response.status().as_u16())),
+            Ok(response) => response,
+        };
+        external_answer(response).await
+    }
+}
+
+async fn external_answer(response: reqwest::Response) -> AdvancedAnswer {
     let Ok(reply) = response.json::<Value>().await else { return AdvancedAnswer::Error("bad JSON".into()) };
     match reply.get("violation").and_then(Value::as_bool) {
         Some(true) => {

@@ -26,9 +26,9 @@ pub enum RelayError {
     /// A firewall `deny` on the inbound or response surface.
     #[error("{}", firewall_message(.tools, .reason))]
     FirewallBlocked { tools: Vec<String>, reason: String },
-    /// A `pending_approval` hold on the response surface.
-    #[error("tool call(s) {} held for approval; retry with X-Palisade-Approval once approved", quoted(.tools))]
-    ApprovalPending { tools: Vec<String>, approval_ids: Vec<String> },
+    /// A `pending_approval` hold on the response surface; `reason` is the first held call's (§5.10 step 1).
+    #[error("{}", held_message(.tools, .approval_ids, .reason))]
+    ApprovalPending { tools: Vec<String>, approval_ids: Vec<String>, reason: String },
     /// The provider failed.
     #[error("{}", upstream_message(.0))]
     Upstream(UpstreamError),
@@ -43,6 +43,21 @@ fn firewall_message(tools: &[String], reason: &str) -> String {
         [one] => format!("tool \"{one}\" blocked by firewall: {reason}"),
         _ => format!("tools {} blocked by firewall: {reason}", quoted(tools)),
     }
+}
+
+/// `tool "db.write" held for approval: <reason>; approval <id>; retry with header X-Palisade-Approval: <id> once
+/// approved` (§5.10 step 1); several holds list every tool and id, and the header value joins the ids.
+fn held_message(tools: &[String], approval_ids: &[String], reason: &str) -> String {
+    let subject = match tools {
+        [one] => format!("tool \"{one}\""),
+        _ => format!("tools {}", quoted(tools)),
+    };
+    let label = if approval_ids.len() == 1 { "approval" } else { "approvals" };
+    format!(
+        "{subject} held for approval: {reason}; {label} {}; retry with header X-Palisade-Approval: {} once approved",
+        approval_ids.join(", "),
+        approval_ids.join(",")
+    )
 }
 
 fn upstream_message(err: &UpstreamError) -> String {

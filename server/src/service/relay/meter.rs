@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::service::relay::{Outcome, RelayError, RequestContext};
+use crate::service::recorder::Record;
 use crate::service::Services;
 use crate::store;
 use crate::upstream::{estimate_tokens, Price};
@@ -91,9 +92,12 @@ impl Services {
         outcome.completion_tokens = completion;
         outcome.cost_micros = cost;
         outcome.metered = true;
-        // Written directly, not through the recorder: the next request's credit and cap checks read them.
         if cost > 0 {
-            store::run_spend::add_key_spend(&self.db, ctx.key.id, cost).await.map_err(crate::service::ServiceError::from)?;
+            // The key's spend: in the live cache at once (the next credit check reads it there), in the
+            // database through the recorder, off the request path.
+            self.live.add_spend(ctx.key.id, cost);
+            self.relay.recorder.send(Record::KeySpend { key_id: ctx.key.id, micros: cost }).await;
+            // Run spend is written directly: the next request's `cap_cost` check reads it from the database.
             if let Some(run_id) = &ctx.lineage.run_id {
                 store::run_spend::add(&self.db, ctx.key.workspace_id, run_id, cost, ctx.created_at)
                     .await

@@ -11,10 +11,15 @@ use crate::service::{ServiceError, Services};
 use crate::upstream::Route;
 
 impl Services {
-    /// Stages 6–7: the route of `model`; `ModelNotFound` when no enabled provider declares it,
-    /// `ModelNotAllowed` when the key's allow-list refuses it.
-    pub fn route_model(&self, key: &ApiKey, model: &str) -> Result<Route, RelayError> {
-        let route = self.relay.upstreams.route(model).ok_or_else(|| ServiceError::ModelNotFound(model.to_owned()))?;
+    /// Stages 6–7: the route of `model` (the key's workspace providers first, then the config's and
+    /// `mock`, §2.4); `ModelNotFound` when no enabled provider declares it, `ModelNotAllowed` when the
+    /// key's allow-list refuses it.
+    pub async fn route_model(&self, key: &ApiKey, model: &str) -> Result<Route, RelayError> {
+        let workspace = self.key_workspace_providers(key).await?;
+        let route = workspace
+            .route(model)
+            .or_else(|| self.relay.upstreams.route(model))
+            .ok_or_else(|| ServiceError::ModelNotFound(model.to_owned()))?;
         if !model_allowed(key, model) {
             return Err(RelayError::ModelNotAllowed(model.to_owned()));
         }

@@ -5,7 +5,7 @@
 //! Must not decide anything about traffic: it returns what resolves, the pipeline applies it. A stored
 //! config that no longer compiles is an internal error, never "no screening" (fail-closed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use crate::domain::ApiKey;
@@ -13,6 +13,7 @@ use crate::engine::firewall::CompiledPolicy;
 use crate::engine::guardrail::compile::CompiledGuardrail;
 use crate::service::{ServiceError, ServiceResult, Services};
 use crate::store;
+use crate::store::workspaces::WorkspaceSettings;
 
 /// A resolved, compiled guardrail.
 #[derive(Debug)]
@@ -38,7 +39,13 @@ pub struct Posture {
     pub policy: Option<Arc<ActivePolicy>>,
     pub observe_mode: bool,
     pub judge_model: Option<String>,
+    /// The workspace's suppressed fingerprints (§4.11), dropped by the engine before the fold; loaded
+    /// only when a guardrail resolves.
+    pub suppressed: Arc<HashSet<String>>,
 }
+
+/// A workspace's suppressed fingerprints (§4.11).
+type Fingerprints = HashSet<String>;
 
 /// A cached object: the version it was compiled under and the compiled value (`None` = absent or disabled).
 type Slot<T> = (i64, Option<Arc<T>>);
@@ -48,6 +55,8 @@ type Slot<T> = (i64, Option<Arc<T>>);
 pub struct PostureCache {
     guardrails: RwLock<HashMap<(i64, i64), Slot<ActiveGuardrail>>>,
     policies: RwLock<HashMap<(i64, i64), Slot<ActivePolicy>>>,
+    /// Suppressed fingerprints by (workspace, 0): a mark-fp or delete bumps the version like any posture change.
+    suppressed: RwLock<HashMap<(i64, i64), Slot<Fingerprints>>>,
 }
 
 fn cached<T>(map: &RwLock<HashMap<(i64, i64), Slot<T>>>, key: (i64, i64), version: i64) -> Option<Option<Arc<T>>> {
@@ -64,7 +73,7 @@ impl Services {
     /// Stage 9: the guardrail and policy that apply to `key` now (§1.4).
     pub async fn resolve_posture(&self, key: &ApiKey) -> ServiceResult<Posture> {
         let workspace_id = key.workspace_id;
-        let settings = store::workspaces::settings(&self.db, workspace_id).await?.ok_or(ServiceError::InvalidApiKey)?;
+        let settings = self.live_settings(workspace_id).await?;
         let version = settings.posture_version;
         // Guardrail: an explicit binding to a disabled guardrail is an off switch (§1.4 step 2).
         let guardrail = match key.guardrail_id {
@@ -85,7 +94,36 @@ impl Services {
                 policy = self.policy_slot(workspace_id, id, version).await?;
             }
         }
-        Ok(Posture { guardrail, policy, observe_mode: settings.observe_mode, judge_model: settings.judge_model })
+        let suppressed = match guardrail {
+            Some(_) => self.suppressed_slot(workspace_id, version).await?,
+            None => Arc::default(),
+        };
+        Ok(Posture { guardrail, policy, observe_mode: settings.observe_mode, judge_model: settings.judge_model.clone(), suppressed })
+    }
+
+    /// The suppressed fingerprints of `workspace_id` at `version`, read once per version.
+    async fn suppressed_slot(&self, workspace_id: i64, version: i64) -> ServiceResult<Arc<HashSet<String>>> {
+        let cache = &self.relay.posture;
+        if let Some(Some(hit)) = cached(&cache.suppressed, (workspace_id, 0), version) {
+            return Ok(hit);
+        }
+        let set = Arc::new(store::suppressions::fingerprints(&self.db, workspace_id).await?);
+        store_slot(&cache.suppressed, (workspace_id, 0), version, Some(set.clone()));
+        Ok(set)
+    }
+
+    /// The workspace's settings from the live cache, or else the database (then cached). A key whose
+    /// workspace is gone is an invalid key.
+    pub async fn live_settings(&self, workspace_id: i64) -> ServiceResult<Arc<WorkspaceSettings>> {
+        let now = std::time::Instant::now();
+        if let Some(settings) = self.live.settings(workspace_id, now) {
+            return Ok(settings);
+        }
+        let generation = self.live.generation();
+        let settings = store::workspaces::settings(&self.db, workspace_id).await?.ok_or(ServiceError::InvalidApiKey)?;
+        let settings = Arc::new(settings);
+        self.live.put_settings(Arc::clone(&settings), generation, now);
+        Ok(settings)
     }
 
     async fn default_guardrail(&self, workspace_id: i64, id: Option<i64>, version: i64) -> ServiceResult<Option<Arc<ActiveGuardrail>>> {

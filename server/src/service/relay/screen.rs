@@ -4,8 +4,6 @@
 //! Must not release text the fold blocked, and never puts matched text in errors or logs. `matched` is
 //! stored only when the guardrail has `log_raw_content`.
 
-use std::collections::HashSet;
-
 use chrono::Datelike;
 use serde_json::{json, Value};
 
@@ -17,7 +15,6 @@ use crate::service::relay::posture_cache::{ActiveGuardrail, Posture};
 use crate::service::relay::stream::Prepared;
 use crate::service::relay::{RelayError, RequestContext};
 use crate::service::{ServiceError, Services};
-use crate::store;
 use crate::store::guardrail_matches::MatchRecord;
 
 /// Where a screened segment lives in the body, to write the edited text back.
@@ -191,8 +188,7 @@ impl Services {
         sources: &[String],
     ) -> Result<StageOutcome, RelayError> {
         let segments: Vec<Segment> = placed.iter().map(|(segment, _)| segment.clone()).collect();
-        let suppressed = self.suppressed(ctx).await?;
-        let request = StageRequest { stage, segments: &segments, guardrail_id: guardrail.id, suppressed: &suppressed, today: today() };
+        let request = StageRequest { stage, segments: &segments, guardrail_id: guardrail.id, suppressed: &posture.suppressed, today: today() };
         let mut outcome = guardrail.compiled.evaluate(&request);
         if outcome.decision == Decision::Pass {
             let checks = guardrail.compiled.advanced_requests(stage);
@@ -211,11 +207,6 @@ impl Services {
             });
         }
         Ok(outcome)
-    }
-
-    /// The workspace's suppressed fingerprints (read per request so a mark-fp applies at once).
-    pub async fn suppressed(&self, ctx: &RequestContext) -> Result<HashSet<String>, RelayError> {
-        Ok(store::guardrail_matches::suppressed_fingerprints(&self.db, ctx.key.workspace_id).await.map_err(ServiceError::from)?)
     }
 
     /// One match row per finding (§2.9), through the recorder.

@@ -6,7 +6,7 @@
 //!
 //! Must not release text the scanner holds, nor a tool call before its verdict.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -126,18 +126,8 @@ impl Services {
         tx: &mpsc::Sender<StreamEvent>,
     ) -> Pumped {
         let guardrail = output_guardrail(posture);
-        let (suppressed, suppressed_error) = match guardrail {
-            Some(_) => match self.suppressed(ctx).await {
-                Ok(set) => (set, None),
-                Err(err) => (HashSet::new(), Some(err)),
-            },
-            None => (HashSet::new(), None),
-        };
         let today = today();
         let mut shape = Shape { id: json!("chatcmpl-palisade"), created: json!(0), model: prepared.input_model.clone() };
-        if let Some(err) = suppressed_error {
-            return Pumped { ending: Ending::Failed(err), received: Vec::new(), usage_chunk: None, shape };
-        }
         let mut choices: BTreeMap<u64, Choice<'_>> = BTreeMap::new();
         let mut usage: Option<Value> = None;
         let mut first = true;
@@ -158,7 +148,7 @@ impl Services {
             for item in chunk.get("choices").and_then(Value::as_array).into_iter().flatten() {
                 let index = item.get("index").and_then(Value::as_u64).unwrap_or(0);
                 let choice = choices.entry(index).or_insert_with(|| Choice {
-                    scanner: guardrail.map(|g| StreamScanner::new(&g.compiled, g.id, suppressed.clone(), today)),
+                    scanner: guardrail.map(|g| StreamScanner::new(&g.compiled, g.id, (*posture.suppressed).clone(), today)),
                     calls: BTreeMap::new(),
                     released: String::new(),
                     truncated: false,

@@ -85,8 +85,7 @@ impl Services {
         advanced: bool,
     ) -> (bool, Vec<Value>) {
         let segments = [Segment { role: Role::Assistant, kind: SegmentKind::Content, message: 0, text: text.to_owned() }];
-        let suppressed = self.suppressed(ctx).await.unwrap_or_default();
-        let request = StageRequest { stage: ScanStage::Output, segments: &segments, guardrail_id: guardrail.id, suppressed: &suppressed, today: today() };
+        let request = StageRequest { stage: ScanStage::Output, segments: &segments, guardrail_id: guardrail.id, suppressed: &posture.suppressed, today: today() };
         let mut outcome = guardrail.compiled.evaluate(&request);
         let checks = guardrail.compiled.advanced_requests(ScanStage::Output);
         if advanced && outcome.decision == Decision::Pass && !checks.is_empty() {

@@ -3,11 +3,13 @@
 //!
 //! The engine decides; this module resolves "no policy" (observe or silent), fills the evaluation context
 //! (run spend, estimate), records, and turns denies and holds into errors. Sanitize rewrites arguments.
-//! Approval storage (§5.10) is not here yet: a hold is reported without approval ids.
+//! Holds go through `service::approvals` (§5.10): a presented approval for the same tool and arguments is
+//! fed to the engine and consumed when it releases the call; a hold that remains gets its approval row.
 
 use serde_json::Value;
 
-use crate::engine::firewall::{args_hash, evaluate_no_policy, parse_arguments, EvalContext, EventVerdict, Evaluation, Surface, ToolCall};
+use crate::engine::firewall::{args_hash, evaluate_no_policy, parse_arguments, Approval, EvalContext, EventVerdict, Evaluation, Surface, ToolCall};
+use crate::service::approvals::HoldRequest;
 use crate::service::recorder::Record;
 use crate::service::relay::posture_cache::Posture;
 use crate::service::relay::{RelayError, RequestContext};
@@ -30,7 +32,8 @@ pub struct Verdicts {
     /// Per call: `Some(new arguments)` when sanitize rewrote them.
     pub rewritten: Vec<Option<String>>,
     denied: Vec<(String, String)>,
-    held: Vec<String>,
+    /// (tool, reason, approval id) per held call.
+    held: Vec<(String, String, String)>,
 }
 
 impl Verdicts {
@@ -40,7 +43,9 @@ impl Verdicts {
             let tools = self.denied.iter().map(|(tool, _)| tool.clone()).collect();
             return Some(RelayError::FirewallBlocked { tools, reason: reason.clone() });
         }
-        (!self.held.is_empty()).then(|| RelayError::ApprovalPending { tools: self.held, approval_ids: Vec::new() })
+        let reason = self.held.first()?.1.clone();
+        let (tools, approval_ids) = self.held.into_iter().map(|(tool, _, id)| (tool, id)).unzip();
+        Some(RelayError::ApprovalPending { tools, approval_ids, reason })
     }
 }
 
@@ -101,19 +106,16 @@ impl Services {
         for call in calls {
             let arguments = surface.has_arguments().then(|| parse_arguments(&call.arguments));
             let tool_call = ToolCall { surface, tool: call.tool.clone(), skill: ctx.skill.clone(), arguments: arguments.clone(), destination: None };
-            let evaluation = match &posture.policy {
-                Some(policy) => Some(policy.compiled.evaluate(&tool_call, &eval_ctx)),
-                None => evaluate_no_policy(posture.observe_mode),
-            };
             // No policy and observe mode off: allowed, and nothing is logged (§1.4).
-            let Some(evaluation) = evaluation else {
+            let Some((evaluation, row)) = self.evaluate_with_approvals(ctx, posture, Some(model), &tool_call, &eval_ctx).await? else {
                 verdicts.rewritten.push(None);
                 continue;
             };
-            self.record_event(ctx, posture, model, &tool_call, &evaluation).await;
-            match evaluation.verdict {
-                EventVerdict::Deny => verdicts.denied.push((call.tool.clone(), evaluation.reason.clone())),
-                EventVerdict::PendingApproval => verdicts.held.push(call.tool.clone()),
+            let approval_id = row.approval_id.clone();
+            self.relay.recorder.send(Record::Event(Box::new(row))).await;
+            match (evaluation.verdict, approval_id) {
+                (EventVerdict::Deny, _) => verdicts.denied.push((call.tool.clone(), evaluation.reason.clone())),
+                (EventVerdict::PendingApproval, Some(id)) => verdicts.held.push((call.tool.clone(), evaluation.reason.clone(), id)),
                 _ => {}
             }
             verdicts.rewritten.push(evaluation.sanitized_arguments.as_ref().map(Value::to_string));
@@ -121,18 +123,78 @@ impl Services {
         Ok(verdicts)
     }
 
-    async fn record_event(&self, ctx: &RequestContext, posture: &Posture, model: &str, call: &ToolCall, evaluation: &Evaluation) {
+    /// One evaluation with §5.1 step 7 applied, and its event row (not yet recorded) carrying the created,
+    /// reused, rejected or consumed `approval_id`. `None` = silent allow (no policy, observe off).
+    ///
+    /// A presented approval is consumed only after the engine used it to release the hold; losing that race
+    /// (a second retry with the same id) re-evaluates without it, so the call is held again.
+    pub async fn evaluate_with_approvals(
+        &self,
+        ctx: &RequestContext,
+        posture: &Posture,
+        model: Option<&str>,
+        call: &ToolCall,
+        eval_ctx: &EvalContext,
+    ) -> Result<Option<(Evaluation, EventRecord)>, RelayError> {
+        let workspace_id = ctx.key.workspace_id;
+        let hash = call.arguments.as_ref().map(args_hash);
+        let mut eval_ctx = eval_ctx.clone();
+        if let (Some(hash), Some(_)) = (&hash, &posture.policy) {
+            eval_ctx.approval = self.presented_approval(workspace_id, &ctx.approval_ids, &call.tool, hash).await?;
+        }
+        let Some(mut evaluation) = evaluate_call(posture, call, &eval_ctx) else { return Ok(None) };
+        let mut approval_id = None;
+        if let (true, Approval::Approved { approval_id: id, .. }, Some(hash)) = (evaluation.consumes_approval, &eval_ctx.approval, &hash) {
+            if self.consume_approval(workspace_id, id, &call.tool, hash, &ctx.request_id).await? {
+                approval_id = Some(id.clone());
+            } else {
+                eval_ctx.approval = Approval::None;
+                evaluation = evaluate_call(posture, call, &eval_ctx).unwrap_or(evaluation);
+            }
+        }
+        if let Approval::Rejected { approval_id: id } = &eval_ctx.approval {
+            if evaluation.verdict == EventVerdict::Deny && evaluation.reason.starts_with(&format!("rejected (approval {id})")) {
+                approval_id = Some(id.clone());
+            }
+        }
+        let mut row = self.event_row(ctx, posture, model, call, &evaluation);
+        if let (EventVerdict::PendingApproval, Some(policy)) = (evaluation.verdict, &posture.policy) {
+            let hold = HoldRequest {
+                workspace_id,
+                surface: call.surface,
+                tool_name: call.tool.clone(),
+                arguments: call.arguments.clone().unwrap_or(Value::Null),
+                args_summary: row.args_summary.clone(),
+                key_id: Some(ctx.key.id),
+                key_name: ctx.key.name.clone(),
+                request_id: ctx.request_id.clone(),
+                lineage: ctx.lineage.clone(),
+                policy_id: policy.id,
+                policy_name: policy.name.clone(),
+                rule_id: evaluation.rule_id,
+                rule_label: evaluation.rule_label.clone(),
+                reason: evaluation.reason.clone(),
+            };
+            approval_id = Some(self.hold_for_approval(hold).await?);
+        }
+        row.approval_id = approval_id;
+        Ok(Some((evaluation, row)))
+    }
+
+    /// The §2.8 event row of one evaluation (shared with the MCP gateway and the evaluate hook, which add
+    /// `mcp_server` and `destination`).
+    pub fn event_row(&self, ctx: &RequestContext, posture: &Posture, model: Option<&str>, call: &ToolCall, evaluation: &Evaluation) -> EventRecord {
         let summary = call.arguments.as_ref().map(|arguments| match &posture.policy {
             Some(policy) => policy.compiled.args_summary(arguments).0,
             None => crate::engine::firewall::sanitize::args_summary(&self.relay.summary_sanitizer, arguments).0,
         });
-        let row = EventRecord {
+        EventRecord {
             workspace_id: ctx.key.workspace_id,
             created_at: ctx.created_at,
             request_id: ctx.request_id.clone(),
             key_id: Some(ctx.key.id),
             key_name: ctx.key.name.clone(),
-            model_name: Some(model.to_owned()),
+            model_name: model.map(str::to_owned),
             surface: call.surface.as_str().to_owned(),
             tool_name: call.tool.clone(),
             skill_name: call.skill.clone(),
@@ -153,7 +215,15 @@ impl Services {
             step_id: ctx.lineage.step_id.clone(),
             parent_step_id: ctx.lineage.parent_step_id.clone(),
             ..Default::default()
-        };
-        self.relay.recorder.send(Record::Event(Box::new(row))).await;
+        }
+    }
+}
+
+/// One evaluation under the resolved posture: the policy's verdict, `observe` without a policy in observe
+/// mode, or `None` (silent allow: no event, no Discovered Tools update, §1.4).
+pub fn evaluate_call(posture: &Posture, call: &ToolCall, eval_ctx: &EvalContext) -> Option<Evaluation> {
+    match &posture.policy {
+        Some(policy) => Some(policy.compiled.evaluate(call, eval_ctx)),
+        None => evaluate_no_policy(posture.observe_mode),
     }
 }
