@@ -73,16 +73,27 @@ pub async fn insert(db: &impl ConnectionTrait, row: &RequestRecord) -> Result<()
     insert_many(db, &[row]).await
 }
 
-/// Rows per INSERT statement: 24 bound columns each stays far below SQLite's 32 766 variables.
-const ROWS_PER_STATEMENT: usize = 500;
+/// The largest INSERT, in rows (24 bound columns each).
+const MAX_ROWS_PER_STATEMENT: usize = 64;
 
 /// Inserts rows with multi-row INSERTs and no RETURNING: the recorder writes thousands a second and needs
-/// none of them back.
+/// none of them back. Chunks are powers of two so only seven distinct statements exist: every distinct row
+/// count is a separately prepared (and cached, per connection) statement, and an arbitrary count let that
+/// cache grow to tens of MiB under load.
 pub async fn insert_many(db: &impl ConnectionTrait, rows: &[&RequestRecord]) -> Result<(), DbErr> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (chunk, tail) = rest.split_at(statement_rows(rest.len()));
         request::Entity::insert_many(chunk.iter().map(|row| active_model(row))).exec_without_returning(db).await?;
+        rest = tail;
     }
     Ok(())
+}
+
+/// The rows of the next statement for `remaining` rows: the largest power of two ≤ both.
+fn statement_rows(remaining: usize) -> usize {
+    let capped = remaining.min(MAX_ROWS_PER_STATEMENT);
+    1 << capped.ilog2()
 }
 
 fn active_model(row: &RequestRecord) -> request::ActiveModel {
@@ -148,4 +159,26 @@ pub async fn list_with_run(
         query = query.filter(request::Column::CreatedAt.lt(until));
     }
     Ok(query.all(db).await?.into_iter().map(Into::into).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_use_only_power_of_two_row_counts() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for total in 1..=300 {
+            let (mut left, mut inserted) = (total, 0);
+            while left > 0 {
+                let rows = statement_rows(left);
+                assert!(rows.is_power_of_two() && rows <= MAX_ROWS_PER_STATEMENT && rows <= left);
+                sizes.insert(rows);
+                left -= rows;
+                inserted += rows;
+            }
+            assert_eq!(inserted, total);
+        }
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [1, 2, 4, 8, 16, 32, 64]);
+    }
 }

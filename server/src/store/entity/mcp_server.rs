@@ -1,3 +1,4 @@
+//! `mcp_servers`: the MCP server registry (SPEC §2.14); `auth_enc` holds the sealed credentials.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,3 +1,4 @@
+//! `providers`: OpenAI-compatible upstreams a workspace adds (SPEC §2.4); `api_key_enc` is sealed.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
