@@ -80,6 +80,23 @@ pub fn Badge(text: String, #[prop(optional)] tone: &'static str) -> impl IntoVie
 }
 
 /// The hidden CSRF field every console write carries.
+/// The frame every list page uses: a bordered, horizontally scrolling table with one header row. An empty
+/// header names the actions column.
+#[component]
+pub fn DataTable(id: &'static str, headers: &'static [&'static str], children: Children) -> impl IntoView {
+    let headers = headers.iter().map(|header| view! { <th class=TH>{*header}</th> }).collect_view();
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <table id=id class="min-w-full">
+                <thead class="bg-slate-50 dark:bg-slate-950">
+                    <tr>{headers}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 pub fn CsrfField(token: String) -> impl IntoView {
     view! { <input type="hidden" name="csrf" value=token /> }

@@ -255,23 +255,7 @@ fn KeyTable(
         })
         .collect_view();
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <table id="keys-table" class="min-w-full">
-                <thead class="bg-slate-50 dark:bg-slate-950">
-                    <tr>
-                        <th class=TH>"Name"</th>
-                        <th class=TH>"Kind"</th>
-                        <th class=TH>"Secret"</th>
-                        <th class=TH>"Status"</th>
-                        <th class=TH>"Limits"</th>
-                        <th class=TH>"Expires"</th>
-                        <th class=TH>"Last used"</th>
-                        <th class=TH></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable id="keys-table" headers=&["Name", "Kind", "Secret", "Status", "Limits", "Expires", "Last used", ""]>{rows}</DataTable>
     }
     .into_any()
 }

@@ -220,23 +220,7 @@ fn ServerTable(servers: Vec<McpServerView>, session: SessionView, actions: McpAc
         })
         .collect_view();
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <table id="mcp-servers-table" class="min-w-full">
-                <thead class="bg-slate-50 dark:bg-slate-950">
-                    <tr>
-                        <th class=TH>"Name"</th>
-                        <th class=TH>"Endpoint"</th>
-                        <th class=TH>"Auth"</th>
-                        <th class=TH>"Enabled"</th>
-                        <th class=TH>"Status"</th>
-                        <th class=TH>"Tools"</th>
-                        <th class=TH>"Last probe"</th>
-                        <th class=TH></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable id="mcp-servers-table" headers=&["Name", "Endpoint", "Auth", "Enabled", "Status", "Tools", "Last probe", ""]>{rows}</DataTable>
     }
     .into_any()
 }

@@ -255,21 +255,7 @@ fn ProviderTable(providers: Vec<ProviderView>, session: SessionView, actions: Se
         })
         .collect_view();
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <table id="providers-table" class="min-w-full">
-                <thead class="bg-slate-50 dark:bg-slate-950">
-                    <tr>
-                        <th class=TH>"Name"</th>
-                        <th class=TH>"Base URL"</th>
-                        <th class=TH>"API key"</th>
-                        <th class=TH>"Status"</th>
-                        <th class=TH>"Models"</th>
-                        <th class=TH></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable id="providers-table" headers=&["Name", "Base URL", "API key", "Status", "Models", ""]>{rows}</DataTable>
     }
     .into_any()
 }

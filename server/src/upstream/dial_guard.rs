@@ -236,12 +236,12 @@ mod tests {
     #[test]
     fn literal_urls_are_vetted_without_resolving() {
         let guard = DialGuard::default();
-        let refused = guard.vet_literal(&Url::parse("http://169.254.169.254/latest/meta-data").unwrap());
+        let refused = guard.vet_literal(&Url::parse("http://169.254.169.254/latest/meta-data").expect("test URL"));
         assert_eq!(refused, Err(GuardRefusal::Private(ip("169.254.169.254"))));
         assert_eq!(refused.unwrap_err().to_string(), "dial guard: 169.254.169.254 is a private or metadata address");
-        assert!(guard.vet_literal(&Url::parse("http://[::ffff:7f00:1]/").unwrap()).is_err());
-        assert!(guard.vet_literal(&Url::parse("ftp://example.com/").unwrap()).is_err());
-        assert!(guard.vet_literal(&Url::parse("https://example.com/hook").unwrap()).is_ok());
+        assert!(guard.vet_literal(&Url::parse("http://[::ffff:7f00:1]/").expect("test URL")).is_err());
+        assert!(guard.vet_literal(&Url::parse("ftp://example.com/").expect("test URL")).is_err());
+        assert!(guard.vet_literal(&Url::parse("https://example.com/hook").expect("test URL")).is_ok());
     }
 
     #[tokio::test]
@@ -255,8 +255,8 @@ mod tests {
     #[tokio::test]
     async fn the_guarded_client_never_connects_to_a_refused_address() {
         // A listener on loopback: the guarded client must fail before connecting, with the guard's reason.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
         let client = Arc::new(DialGuard::default()).client(Duration::from_secs(2));
         let err = client.get(format!("http://localhost:{port}/")).send().await.expect_err("refused");
         assert!(matches!(refusal_of(&err), Some(GuardRefusal::Private(_))), "{err:?}");
@@ -264,6 +264,6 @@ mod tests {
         let open = Arc::new(DialGuard::new(&["127.0.0.0/8".into(), "::1/128".into()])).client(Duration::from_secs(2));
         let accept = tokio::spawn(async move { listener.accept().await.map(|_| ()) });
         let _ = open.get(format!("http://localhost:{port}/")).timeout(Duration::from_millis(300)).send().await;
-        assert!(accept.await.unwrap().is_ok(), "the allowed call reached the listener");
+        assert!(accept.await.expect("join").is_ok(), "the allowed call reached the listener");
     }
 }
