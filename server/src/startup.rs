@@ -160,7 +160,7 @@ pub async fn serve_until(
     leptos: LeptosOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let router = build_router(AppState { services: services.clone(), leptos });
+    let router = build_router(AppState::new(services.clone(), leptos));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -80,11 +80,21 @@ impl Services {
             ScanStage::Output => Role::Assistant,
         };
         let segments = [Segment { role, kind: SegmentKind::Content, message: 0, text: input.text.clone() }];
-        let suppressed = HashSet::new();
-        let request = StageRequest { stage: input.stage, segments: &segments, guardrail_id: id, suppressed: &suppressed, today: today(now) };
-        let outcome = compiled.evaluate(&request);
+        // A saved guardrail runs under the workspace's suppression list, as the relay would run it; a draft
+        // has no id, so no fingerprint of it can be on the list.
+        let suppressed = if id == 0 { HashSet::new() } else { store::suppressions::fingerprints(&self.db, principal.workspace_id).await? };
+        let request = |suppressed| StageRequest { stage: input.stage, segments: &segments, guardrail_id: id, suppressed, today: today(now) };
+        let outcome = compiled.evaluate(&request(&suppressed));
+        // What the list hid: findings of an unsuppressed run whose fingerprint is on it, shown as `suppressed`.
+        let hidden = if suppressed.is_empty() {
+            Vec::new()
+        } else {
+            let unsuppressed = compiled.evaluate(&request(&HashSet::new()));
+            unsuppressed.findings.into_iter().filter(|f| f.fingerprint.as_ref().is_some_and(|fp| suppressed.contains(fp))).collect()
+        };
         let mut violations = Vec::new();
-        for finding in &outcome.findings {
+        let listed = outcome.findings.iter().map(|finding| (finding, false)).chain(hidden.iter().map(|finding| (finding, true)));
+        for (finding, suppressed) in listed {
             let base = Violation {
                 rule_id: finding.rule_id,
                 rule_label: finding.rule_label.clone(),
@@ -93,7 +103,7 @@ impl Services {
                 entity: finding.entity.clone(),
                 detail: finding.detail.clone(),
                 span: None,
-                suppressed: false,
+                suppressed,
             };
             if finding.occurrences.is_empty() {
                 violations.push(base);

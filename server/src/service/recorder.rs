@@ -1,12 +1,16 @@
 //! The recorder: request rows, firewall events (with their Discovered Tools update), guardrail matches and key
 //! spend go through one bounded channel to a batch writer task (ARCHITECTURE "Recording").
 //!
-//! A full channel makes the sender wait (backpressure), never drop. `flush` waits until everything sent
+//! The writer commits once per linger window (100 ms), not once per request. A full channel makes the
+//! sender wait (backpressure), never drop. `flush` waits until everything sent
 //! before it is written; `startup::serve` calls it after the listener stops, so shutdown drains the channel.
 //! Audit rows never come through here. Rows carry no prompt or completion bodies.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::store;
 use crate::store::discovered_tools::Sighting;
@@ -34,26 +38,34 @@ pub enum Record {
 #[derive(Clone, Debug)]
 pub struct Recorder {
     tx: mpsc::Sender<Record>,
+    /// Cuts the writer's linger short: a flush, or a channel half full.
+    hurry: Arc<Notify>,
 }
 
 impl Recorder {
     /// Starts the writer task on the current Tokio runtime.
     pub fn spawn(db: DatabaseConnection) -> Recorder {
         let (tx, rx) = mpsc::channel(CAPACITY);
+        let hurry = Arc::new(Notify::new());
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
-                handle.spawn(write_loop(db, rx));
+                handle.spawn(write_loop(db, rx, Arc::clone(&hurry)));
             }
             // Only offline CLI commands build services without a runtime; they never record.
             Err(_) => tracing::warn!("no Tokio runtime: the feed recorder is not running"),
         }
-        Recorder { tx }
+        Recorder { tx, hurry }
     }
 
     /// Queues one record, waiting while the channel is full.
     pub async fn send(&self, record: Record) {
         if self.tx.send(record).await.is_err() {
             tracing::error!("feed recorder stopped; a feed row was not written");
+            return;
+        }
+        // Start writing well before senders would have to wait for room.
+        if self.tx.capacity() <= CAPACITY / 2 {
+            self.hurry.notify_one();
         }
     }
 
@@ -61,22 +73,35 @@ impl Recorder {
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         self.send(Record::Flush(done)).await;
+        self.hurry.notify_one();
         let _ = wait.await;
     }
 }
 
-async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<Record>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < CAPACITY {
-            match rx.try_recv() {
-                Ok(record) => batch.push(record),
-                Err(_) => break,
+/// How long the writer lets rows gather after the first one before it commits: one transaction (and
+/// one fsync) per window instead of one per request, well inside the second in which a decision must
+/// reach the feeds. The writer sleeps through the window rather than waking for every record; a flush
+/// or a half-full channel (`hurry`) cuts it short.
+const LINGER: Duration = Duration::from_millis(100);
+
+async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<Record>, hurry: Arc<Notify>) {
+    let mut batch = Vec::with_capacity(CAPACITY);
+    while rx.recv_many(&mut batch, CAPACITY).await > 0 {
+        if !batch.iter().any(|record| matches!(record, Record::Flush(_))) {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = hurry.notified() => {}
+            }
+            while batch.len() < CAPACITY {
+                match rx.try_recv() {
+                    Ok(record) => batch.push(record),
+                    Err(_) => break,
+                }
             }
         }
         let mut flushes = Vec::new();
         let rows: Vec<Record> = batch
-            .into_iter()
+            .drain(..)
             .filter_map(|record| match record {
                 Record::Flush(done) => {
                     flushes.push(done);
@@ -85,11 +110,32 @@ async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<Record>) {
                 other => Some(other),
             })
             .collect();
-        write_batch(&db, &rows).await;
+        write_batch(&db, &merge_spend(rows)).await;
         for done in flushes {
             let _ = done.send(());
         }
     }
+}
+
+/// Folds the batch's `KeySpend` records into one per key (metered traffic sends one per request), so a
+/// batch costs one `UPDATE` per key rather than one per request.
+fn merge_spend(rows: Vec<Record>) -> Vec<Record> {
+    let mut spend: Vec<(i64, i64)> = Vec::new();
+    let mut merged: Vec<Record> = rows
+        .into_iter()
+        .filter_map(|record| match record {
+            Record::KeySpend { key_id, micros } => {
+                match spend.iter_mut().find(|(id, _)| *id == key_id) {
+                    Some((_, total)) => *total += micros,
+                    None => spend.push((key_id, micros)),
+                }
+                None
+            }
+            other => Some(other),
+        })
+        .collect();
+    merged.extend(spend.into_iter().map(|(key_id, micros)| Record::KeySpend { key_id, micros }));
+    merged
 }
 
 /// Writes a batch in one transaction; if that fails, row by row, so one bad row loses only itself.
@@ -151,4 +197,31 @@ pub async fn write_event(db: &impl sea_orm::ConnectionTrait, row: &EventRecord) 
     };
     store::discovered_tools::upsert(db, &sighting).await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spend_of_one_key_is_summed_and_other_rows_keep_their_order() {
+        let request = |id: &str| Record::Request(Box::new(RequestRecord { request_id: id.to_owned(), ..Default::default() }));
+        let rows = vec![
+            Record::KeySpend { key_id: 7, micros: 100 },
+            request("a"),
+            Record::KeySpend { key_id: 9, micros: 5 },
+            Record::KeySpend { key_id: 7, micros: 250 },
+            request("b"),
+        ];
+        let merged = merge_spend(rows);
+        let shape: Vec<String> = merged
+            .iter()
+            .map(|record| match record {
+                Record::Request(row) => format!("request {}", row.request_id),
+                Record::KeySpend { key_id, micros } => format!("spend {key_id} {micros}"),
+                _ => "other".to_owned(),
+            })
+            .collect();
+        assert_eq!(shape, ["request a", "request b", "spend 7 350", "spend 9 5"]);
+    }
 }

@@ -21,11 +21,16 @@ pub fn build_client(timeouts: Timeouts) -> reqwest::Client {
     }
 }
 
-/// One `[[providers]]` entry.
+/// One `[[providers]]` entry. Its endpoint URLs and `Authorization` value are built once here, not per
+/// request (URL parsing with IDNA was a visible share of the relay's CPU).
 pub struct HttpProvider {
     client: reqwest::Client,
     base_url: String,
-    api_key: Option<String>,
+    /// `None` when `base_url` does not parse: every call then fails as a protocol error naming it.
+    chat_url: Option<reqwest::Url>,
+    embeddings_url: Option<reqwest::Url>,
+    /// `Err` when the API key cannot be a header value: every call then fails as a protocol error.
+    authorization: Result<Option<reqwest::header::HeaderValue>, ()>,
 }
 
 impl std::fmt::Debug for HttpProvider {
@@ -37,13 +42,24 @@ impl std::fmt::Debug for HttpProvider {
 
 impl HttpProvider {
     pub fn new(client: reqwest::Client, base_url: &str, api_key: Option<String>) -> Self {
-        Self { client, base_url: base_url.trim_end_matches('/').to_owned(), api_key }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let endpoint = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).ok();
+        let authorization = match api_key {
+            None => Ok(None),
+            Some(key) => reqwest::header::HeaderValue::from_str(&format!("Bearer {key}")).map_err(drop).map(|mut value| {
+                value.set_sensitive(true);
+                Some(value)
+            }),
+        };
+        Self { client, chat_url: endpoint("/chat/completions"), embeddings_url: endpoint("/embeddings"), base_url, authorization }
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Result<reqwest::Response, UpstreamError> {
-        let mut request = self.client.post(format!("{}{path}", self.base_url)).json(body);
-        if let Some(key) = &self.api_key {
-            request = request.bearer_auth(key);
+    async fn post(&self, url: Option<&reqwest::Url>, body: &Value) -> Result<reqwest::Response, UpstreamError> {
+        let Some(url) = url else { return Err(UpstreamError::protocol(format!("provider base_url {:?} is not a valid URL", self.base_url))) };
+        let authorization = self.authorization.as_ref().map_err(|()| UpstreamError::protocol("provider api_key is not a valid header value"))?;
+        let mut request = self.client.post(url.clone()).json(body);
+        if let Some(authorization) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization.clone());
         }
         let response = request.send().await.map_err(map_send_error)?;
         let status = response.status();
@@ -55,8 +71,8 @@ impl HttpProvider {
         Err(UpstreamError::status(status.as_u16(), text.chars().take(200).collect::<String>()))
     }
 
-    async fn post_json(&self, path: &str, body: &Value) -> Result<Value, UpstreamError> {
-        let response = self.post(path, body).await?;
+    async fn post_json(&self, url: Option<&reqwest::Url>, body: &Value) -> Result<Value, UpstreamError> {
+        let response = self.post(url, body).await?;
         response.json::<Value>().await.map_err(|err| {
             if err.is_timeout() {
                 UpstreamError::timeout(err.to_string())
@@ -78,11 +94,11 @@ fn map_send_error(err: reqwest::Error) -> UpstreamError {
 #[async_trait::async_trait]
 impl Provider for HttpProvider {
     async fn chat(&self, _model: &str, body: Value) -> Result<Value, UpstreamError> {
-        self.post_json("/chat/completions", &body).await
+        self.post_json(self.chat_url.as_ref(), &body).await
     }
 
     async fn chat_stream(&self, _model: &str, body: Value) -> Result<ChunkStream, UpstreamError> {
-        let response = self.post("/chat/completions", &body).await?;
+        let response = self.post(self.chat_url.as_ref(), &body).await?;
         let bytes = response.bytes_stream();
         let state = (bytes, SseParser::default(), std::collections::VecDeque::<Result<Value, UpstreamError>>::new(), false);
         let stream = futures::stream::unfold(state, |(mut bytes, mut parser, mut queue, mut done)| async move {
@@ -120,7 +136,7 @@ impl Provider for HttpProvider {
     }
 
     async fn embeddings(&self, _model: &str, body: Value) -> Result<Value, UpstreamError> {
-        self.post_json("/embeddings", &body).await
+        self.post_json(self.embeddings_url.as_ref(), &body).await
     }
 }
 
@@ -189,5 +205,22 @@ mod tests {
         assert_eq!(parser.push(b":1}\n\n"), vec![SseData::Json(serde_json::json!({"a": 1}))]);
         assert_eq!(parser.push(b"data: [DONE]\r\n\r\n"), vec![SseData::Done]);
         assert!(matches!(parser.push(b"data: nope\n\n").as_slice(), [SseData::Invalid(_)]));
+    }
+
+    #[tokio::test]
+    async fn an_unusable_base_url_or_key_fails_every_call_as_a_protocol_error() {
+        use crate::upstream::UpstreamErrorKind;
+        let client = reqwest::Client::new();
+        let bad_url = HttpProvider::new(client.clone(), "not a url", None);
+        let err = bad_url.chat("m", serde_json::json!({})).await.expect_err("no URL to call");
+        assert_eq!(err.kind, UpstreamErrorKind::Protocol);
+        assert!(err.message.contains("base_url"), "{}", err.message);
+        let err = bad_url.embeddings("m", serde_json::json!({})).await.expect_err("no URL to call");
+        assert!(err.message.contains("base_url"), "{}", err.message);
+        // A key with a newline cannot be a header value; nothing is sent without it.
+        let bad_key = HttpProvider::new(client, "http://127.0.0.1:9/v1", Some("sk-bad\nkey".into()));
+        let err = bad_key.chat("m", serde_json::json!({})).await.expect_err("no usable key");
+        assert_eq!(err.kind, UpstreamErrorKind::Protocol);
+        assert!(err.message.contains("api_key") && !err.message.contains("sk-bad"), "{}", err.message);
     }
 }

@@ -210,3 +210,26 @@ async fn built_providers_are_reused_until_the_posture_version_moves() {
     assert_eq!(next.models().iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["sneaky/m"]);
     assert!(next.route("sneaky/m").is_some() && next.route("sneaky/x").is_none());
 }
+
+#[tokio::test]
+async fn an_llm_judge_model_routes_to_a_workspace_provider() {
+    let (addr, seen) = start_upstream().await;
+    let app = TestApp::new().await;
+    let owner = app.as_role(Role::Owner).await;
+    let create = json!({"name": "wsp", "base_url": format!("http://{addr}/v1"), "models": [{"id": "judge-1"}]});
+    let (status, created, _) = app.send(Method::POST, "/api/providers", &owner, Some(create)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (key_id, secret) = relay_key(&app, json!({})).await;
+    let rules = json!([{"type": "llm_judge", "label": "judge", "config": {"model": "wsp/judge-1", "rubric": "no violations"}, "stage": "input", "action": "block"}]);
+    crate::relay_chat::bind_guardrail(&app, key_id, rules, false).await;
+
+    let (status, body, _) = chat(&app, &secret, ask("all fine")).await;
+    // The fixture answers prose, not the judge's JSON, so the judge errs and fails open: what this test
+    // checks is where the judge was asked.
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let calls = seen.lock().expect("lock").clone();
+    assert!(
+        calls.iter().any(|(_, sent)| sent["model"] == "judge-1" && sent["messages"][1]["content"] == "all fine"),
+        "the workspace provider saw no judge call: {calls:?}"
+    );
+}

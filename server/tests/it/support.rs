@@ -79,7 +79,7 @@ impl TestApp {
         let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         let services = server::startup::build_services(config.clone(), Some(key)).await.expect("services");
         services.bootstrap(Some(("owner@example.com", PASSWORD)), Utc::now()).await.expect("bootstrap");
-        let state = AppState { services: services.clone(), leptos: server::startup::leptos_options(&config) };
+        let state = AppState::new(services.clone(), server::startup::leptos_options(&config));
         let router = server::startup::build_router(state)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
         TestApp { router, services, _dir: dir }

@@ -48,7 +48,7 @@ async fn a_marked_value_passes_unmasked_and_unrecorded_until_the_suppression_is_
     let app = TestApp::new().await;
     let admin = app.as_role(Role::Admin).await;
     let (key_id, secret) = relay_key(&app, json!({})).await;
-    bind_guardrail(&app, key_id, json!([email_mask("both")]), false).await;
+    let guardrail_id = bind_guardrail(&app, key_id, json!([email_mask("both")]), false).await;
     let (status, body, _) = chat(&app, &secret, ask("mail jane.doe@acme.io")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["choices"][0]["message"]["content"], "echo: mail [EMAIL]");
@@ -61,6 +61,14 @@ async fn a_marked_value_passes_unmasked_and_unrecorded_until_the_suppression_is_
     assert_eq!((marked["entity_type"].as_str(), marked["note"].as_str()), (Some("email"), Some("our support address")));
     assert_eq!(marked["fingerprint"], matches[0]["fingerprint"], "both show the same 12-hex prefix");
     assert_eq!(rows(&app, "/api/guardrails/matches").await[0]["false_positive"], true);
+
+    // The Test tab runs the saved guardrail under the list too, and says what it hid.
+    let test = json!({"guardrail_id": guardrail_id, "stage": "input", "text": "mail jane.doe@acme.io or bob.smith@acmemail.io"});
+    let (status, tested, _) = app.send(Method::POST, "/api/guardrails/test", &admin, Some(test)).await;
+    assert_eq!(status, StatusCode::OK, "{tested}");
+    assert_eq!(tested["text"], "mail jane.doe@acme.io or [EMAIL]", "only the unmarked address is masked");
+    let flags: Vec<(Value, Value)> = tested["violations"].as_array().into_iter().flatten().map(|v| (v["span"].clone(), v["suppressed"].clone())).collect();
+    assert_eq!(flags, [(json!([25, 46]), json!(false)), (json!([5, 21]), json!(true))], "{tested}");
 
     // The same value now passes untouched on input, on output and on streams, and writes no match row.
     let (_, body, _) = chat(&app, &secret, ask("mail Jane.Doe@acme.io")).await;

@@ -50,7 +50,7 @@ impl Services {
                 let answer = match &check.kind {
                     AdvancedKind::LlmJudge { model, rubric, timeout_ms } => {
                         let system = format!("{JUDGE_HEADER}\n{rubric}\nAnswer only with JSON {{\"violation\": bool, \"reason\": string}}");
-                        match self.judge(model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
+                        match self.judge(ctx, model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
                             Ok(reply) => match reply.get("violation").and_then(Value::as_bool) {
                                 Some(true) => AdvancedAnswer::Violation { spans: Vec::new() },
                                 Some(false) => AdvancedAnswer::Clean,
@@ -64,7 +64,7 @@ impl Services {
                             AdvancedAnswer::Skipped
                         } else {
                             let system = format!("{GROUNDING_HEADER}\nSources:\n{}\nAnswer only with JSON {{\"score\": <0..1>}}", sources.join("\n---\n"));
-                            match self.judge(model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
+                            match self.judge(ctx, model.as_ref().or(posture.judge_model.as_ref()), &system, &text, *timeout_ms).await {
                                 Ok(reply) => reply.get("score").and_then(Value::as_f64).map_or(AdvancedAnswer::Error("bad reply".into()), AdvancedAnswer::Score),
                                 Err(cause) => AdvancedAnswer::Error(cause),
                             }
@@ -82,9 +82,12 @@ impl Services {
     }
 
     /// One judge call: the reply's first JSON object, or the cause of failure (`timeout`, `no judge model`…).
-    async fn judge(&self, model: Option<&String>, system: &str, text: &str, timeout_ms: u64) -> Result<Value, String> {
+    /// The judge model routes like a relayed model (the workspace's providers first, then the config's and
+    /// `mock`), without the key's model allow-list: the judge is Palisade's call, not the caller's.
+    async fn judge(&self, ctx: &RequestContext, model: Option<&String>, system: &str, text: &str, timeout_ms: u64) -> Result<Value, String> {
         let model = model.ok_or("no judge model")?;
-        let route = self.relay.upstreams.route(model).ok_or("unknown judge model")?;
+        let workspace = self.key_workspace_providers(&ctx.key).await.map_err(|_| "judge provider lookup failed".to_owned())?;
+        let route = workspace.route(model).or_else(|| self.relay.upstreams.route(model)).ok_or("unknown judge model")?;
         let body = json!({"model": route.model, "temperature": 0, "max_tokens": 256,
                           "messages": [{"role": "system", "content": system}, {"role": "user", "content": text}]});
         let call = route.provider.chat(&route.model, body);

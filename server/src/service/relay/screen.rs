@@ -43,19 +43,42 @@ pub fn today() -> CivilDate {
     CivilDate::new(now.year().clamp(0, i32::from(u16::MAX)) as u16, now.month() as u8, now.day() as u8).unwrap_or(CivilDate::LATEST)
 }
 
+/// Segments to screen and, index for index, where each lives in the body.
+#[derive(Default)]
+struct Placed {
+    segments: Vec<Segment>,
+    places: Vec<Place>,
+}
+
+impl Placed {
+    fn push(&mut self, segment: Segment, place: Place) {
+        self.segments.push(segment);
+        self.places.push(place);
+    }
+
+    /// Writes the fold's texts back, touching only the segments it changed (most requests change none).
+    fn write_changed(&self, body: &mut Value, texts: &[String]) {
+        for ((segment, place), text) in self.segments.iter().zip(&self.places).zip(texts) {
+            if *text != segment.text {
+                write_back(body, *place, text.clone());
+            }
+        }
+    }
+}
+
 /// The input segments of §4.1: every content string or `text` part, and every `tool_calls` arguments string.
-fn input_segments(body: &Value) -> Vec<(Segment, Place)> {
-    let mut out = Vec::new();
+fn input_segments(body: &Value) -> Placed {
+    let mut out = Placed::default();
     for (index, message) in body.get("messages").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let role = role_of(message.get("role").and_then(Value::as_str).unwrap_or("user"));
         let segment = |kind, text: &str| Segment { role, kind, message: index, text: text.to_owned() };
         match message.get("content") {
-            Some(Value::String(text)) => out.push((segment(SegmentKind::Content, text), Place::Content(index))),
+            Some(Value::String(text)) => out.push(segment(SegmentKind::Content, text), Place::Content(index)),
             Some(Value::Array(parts)) => {
                 for (part_index, part) in parts.iter().enumerate() {
                     if part.get("type").and_then(Value::as_str) == Some("text") {
                         if let Some(text) = part.get("text").and_then(Value::as_str) {
-                            out.push((segment(SegmentKind::Content, text), Place::Part(index, part_index)));
+                            out.push(segment(SegmentKind::Content, text), Place::Part(index, part_index));
                         }
                     }
                 }
@@ -64,7 +87,7 @@ fn input_segments(body: &Value) -> Vec<(Segment, Place)> {
         }
         for (call_index, call) in message.get("tool_calls").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let Some(text) = call.pointer("/function/arguments").and_then(Value::as_str) {
-                out.push((segment(SegmentKind::ToolArguments, text), Place::Arguments(index, call_index)));
+                out.push(segment(SegmentKind::ToolArguments, text), Place::Arguments(index, call_index));
             }
         }
     }
@@ -91,10 +114,8 @@ impl Services {
     pub async fn screen_input(&self, ctx: &RequestContext, posture: &Posture, model: &str, mut body: Value) -> Result<Value, RelayError> {
         let Some(guardrail) = &posture.guardrail else { return Ok(body) };
         let placed = input_segments(&body);
-        let outcome = self.fold(ctx, posture, guardrail, model, ScanStage::Input, &placed, &[]).await?;
-        for ((_, place), text) in placed.iter().zip(outcome.segments.iter()) {
-            write_back(&mut body, *place, text.clone());
-        }
+        let outcome = self.fold(ctx, posture, guardrail, model, ScanStage::Input, &placed.segments, &[]).await?;
+        placed.write_changed(&mut body, &outcome.segments);
         if let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) {
             if outcome.spotlighted {
                 messages.insert(0, json!({"role": "system", "content": SPOTLIGHT_NOTICE}));
@@ -123,18 +144,12 @@ impl Services {
             return Err(ServiceError::from(field).into());
         };
         let single = body.get("input").is_some_and(Value::is_string);
-        let placed: Vec<(Segment, Place)> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let segment = Segment { role: Role::User, kind: SegmentKind::Content, message: i, text: text.clone() };
-                (segment, Place::Input(if single { None } else { Some(i) }))
-            })
-            .collect();
-        let outcome = self.fold(ctx, posture, guardrail, model, ScanStage::Input, &placed, &[]).await?;
-        for ((_, place), text) in placed.iter().zip(outcome.segments) {
-            write_back(&mut body, *place, text);
+        let mut placed = Placed::default();
+        for (i, text) in texts.into_iter().enumerate() {
+            placed.push(Segment { role: Role::User, kind: SegmentKind::Content, message: i, text }, Place::Input(if single { None } else { Some(i) }));
         }
+        let outcome = self.fold(ctx, posture, guardrail, model, ScanStage::Input, &placed.segments, &[]).await?;
+        placed.write_changed(&mut body, &outcome.segments);
         Ok(body)
     }
 
@@ -142,27 +157,21 @@ impl Services {
     /// "length"` after a `max_chars` truncation, and `palisade.annotations`.
     pub async fn screen_output(&self, ctx: &RequestContext, posture: &Posture, prepared: &Prepared, request: &Value, reply: &mut Value) -> Result<(), RelayError> {
         let Some(guardrail) = &posture.guardrail else { return Ok(()) };
-        let placed: Vec<(Segment, Place)> = reply
-            .get("choices")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .filter_map(|(i, choice)| {
-                let text = choice.pointer("/message/content").and_then(Value::as_str)?;
-                Some((Segment { role: Role::Assistant, kind: SegmentKind::Content, message: i, text: text.to_owned() }, Place::Choice(i)))
-            })
-            .collect();
-        if placed.is_empty() {
+        let mut placed = Placed::default();
+        for (i, choice) in reply.get("choices").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(text) = choice.pointer("/message/content").and_then(Value::as_str) {
+                placed.push(Segment { role: Role::Assistant, kind: SegmentKind::Content, message: i, text: text.to_owned() }, Place::Choice(i));
+            }
+        }
+        if placed.segments.is_empty() {
             return Ok(());
         }
-        let outcome = self.fold(ctx, posture, guardrail, &prepared.input_model, ScanStage::Output, &placed, &grounding_sources(request, &prepared.sources)).await?;
-        for ((_, place), text) in placed.iter().zip(outcome.segments.iter()) {
-            write_back(reply, *place, text.clone());
-        }
+        let sources = grounding_sources(request, &prepared.sources);
+        let outcome = self.fold(ctx, posture, guardrail, &prepared.input_model, ScanStage::Output, &placed.segments, &sources).await?;
+        placed.write_changed(reply, &outcome.segments);
         for finding in outcome.findings.iter().filter(|f| f.rule_type == "max_chars" && f.action == Action::Mask) {
             for occurrence in &finding.occurrences {
-                if let Some((_, Place::Choice(c))) = placed.get(occurrence.segment) {
+                if let Some(Place::Choice(c)) = placed.places.get(occurrence.segment) {
                     reply["choices"][*c]["finish_reason"] = json!("length");
                 }
             }
@@ -184,11 +193,10 @@ impl Services {
         guardrail: &ActiveGuardrail,
         model: &str,
         stage: ScanStage,
-        placed: &[(Segment, Place)],
+        segments: &[Segment],
         sources: &[String],
     ) -> Result<StageOutcome, RelayError> {
-        let segments: Vec<Segment> = placed.iter().map(|(segment, _)| segment.clone()).collect();
-        let request = StageRequest { stage, segments: &segments, guardrail_id: guardrail.id, suppressed: &posture.suppressed, today: today() };
+        let request = StageRequest { stage, segments, guardrail_id: guardrail.id, suppressed: &posture.suppressed, today: today() };
         let mut outcome = guardrail.compiled.evaluate(&request);
         if outcome.decision == Decision::Pass {
             let checks = guardrail.compiled.advanced_requests(stage);
