@@ -53,6 +53,29 @@ pub fn snapshot(config: &GuardrailConfig, is_default: bool) -> serde_json::Value
     })
 }
 
+/// The audit verb of a guardrail write; a preset also names its slug in the audit metadata.
+#[derive(Clone, Copy, Debug)]
+enum Verb<'a> {
+    Named(&'static str),
+    PresetApplied(&'a str),
+}
+
+impl Verb<'_> {
+    fn name(self) -> &'static str {
+        match self {
+            Verb::Named(name) => name,
+            Verb::PresetApplied(_) => "guardrail_preset_applied",
+        }
+    }
+
+    fn annotate(self, mut metadata: serde_json::Value) -> serde_json::Value {
+        if let Verb::PresetApplied(slug) = self {
+            metadata["preset"] = serde_json::Value::from(slug);
+        }
+        metadata
+    }
+}
+
 fn metadata(record: &GuardrailRecord, is_default: bool) -> serde_json::Value {
     json!({
         "id": record.id,
@@ -159,7 +182,7 @@ impl Services {
         principal.require(Capability::EditPosture)?;
         let config = normalized(config)?;
         let posture = self.begin_posture(principal.workspace_id).await?;
-        let view = self.insert_guardrail(&posture.txn, principal, config, "guardrail_create", now).await?;
+        let view = self.insert_guardrail(&posture.txn, principal, config, Verb::Named("guardrail_create"), now).await?;
         posture.commit().await?;
         Ok(view)
     }
@@ -169,7 +192,7 @@ impl Services {
         db: &impl ConnectionTrait,
         principal: &Principal,
         mut config: GuardrailConfig,
-        verb: &str,
+        verb: Verb<'_>,
         now: DateTime<Utc>,
     ) -> ServiceResult<GuardrailView> {
         for rule in &mut config.rules {
@@ -190,8 +213,8 @@ impl Services {
             snapshot: snapshot(&record.config, false),
         };
         store::guardrails::insert_version(db, principal.workspace_id, &version).await?;
-        let metadata = metadata(&record, false);
-        audit(db, principal, PostureAudit { verb, target_type: "guardrail", target_id: record.id.to_string(), metadata }, now).await?;
+        let metadata = verb.annotate(metadata(&record, false));
+        audit(db, principal, PostureAudit { verb: verb.name(), target_type: "guardrail", target_id: record.id.to_string(), metadata }, now).await?;
         self.guardrail_view(db, record).await
     }
 
@@ -211,7 +234,7 @@ impl Services {
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(ServiceError::VersionMismatch("guardrail", expected_version.unwrap_or_default()));
         }
-        let view = self.write_guardrail(&posture.txn, principal, &current, config, "update", "guardrail_update", now).await?;
+        let view = self.write_guardrail(&posture.txn, principal, &current, config, "update", Verb::Named("guardrail_update"), now).await?;
         posture.commit().await?;
         Ok(view)
     }
@@ -225,7 +248,7 @@ impl Services {
         current: &GuardrailRecord,
         mut config: GuardrailConfig,
         op: &str,
-        verb: &str,
+        verb: Verb<'_>,
         now: DateTime<Utc>,
     ) -> ServiceResult<GuardrailView> {
         store::guardrails::assign_rule_ids(&mut config.rules, &current.config.rules);
@@ -245,8 +268,8 @@ impl Services {
             snapshot: snapshot(&view.record.config, view.is_default),
         };
         store::guardrails::insert_version(db, principal.workspace_id, &row).await?;
-        let metadata = metadata(&view.record, view.is_default);
-        audit(db, principal, PostureAudit { verb, target_type: "guardrail", target_id: current.id.to_string(), metadata }, now).await?;
+        let metadata = verb.annotate(metadata(&view.record, view.is_default));
+        audit(db, principal, PostureAudit { verb: verb.name(), target_type: "guardrail", target_id: current.id.to_string(), metadata }, now).await?;
         Ok(view)
     }
 
@@ -283,7 +306,7 @@ impl Services {
             .ok_or_else(|| FieldError::new("version", format!("guardrail {id} has no version {version}")))?;
         let config: GuardrailConfig = serde_json::from_value(old.snapshot)
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("unreadable guardrail snapshot: {e}")))?;
-        let view = self.write_guardrail(&posture.txn, principal, &current, config, "revert", "guardrail_revert", now).await?;
+        let view = self.write_guardrail(&posture.txn, principal, &current, config, "revert", Verb::Named("guardrail_revert"), now).await?;
         posture.commit().await?;
         Ok(view)
     }
@@ -308,7 +331,7 @@ impl Services {
                 let mut config = current.config.clone();
                 config.rules.extend(preset.rules.iter().cloned().map(|r| RuleConfig { id: None, ..r }));
                 let config = normalized(config)?;
-                self.write_guardrail(txn, principal, &current, config, "update", "guardrail_preset_applied", now).await?
+                self.write_guardrail(txn, principal, &current, config, "update", Verb::PresetApplied(slug), now).await?
             }
             None => {
                 let base = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| preset.name.to_owned());
@@ -326,7 +349,7 @@ impl Services {
                     rules: preset.rules.clone(),
                 };
                 let config = normalized(config)?;
-                self.insert_guardrail(txn, principal, config, "guardrail_preset_applied", now).await?
+                self.insert_guardrail(txn, principal, config, Verb::PresetApplied(slug), now).await?
             }
         };
         posture.commit().await?;

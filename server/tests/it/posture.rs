@@ -174,6 +174,9 @@ async fn templates_presets_and_guardrail_test_use_the_engine() {
     assert!(!out["text"].as_str().unwrap_or("").contains("bob@acme-corp.io"));
     assert_eq!(out["violations"][0]["span"], json!([5, 21]));
     assert_eq!(verbs(&app, &owner).await[..3], ["guardrail_preset_applied", "guardrail_preset_applied", "firewall_template_applied"]);
+    let (_, audit, _) = app.send(Method::GET, "/api/audit?verb=guardrail_preset_applied", &owner, None).await;
+    let presets: Vec<&Value> = audit["data"].as_array().into_iter().flatten().map(|row| &row["metadata"]["preset"]).collect();
+    assert_eq!(presets, [&json!("pii_shield"), &json!("pii_shield")], "the audit row names the preset: {audit}");
 }
 
 #[tokio::test]
