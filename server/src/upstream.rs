@@ -63,11 +63,11 @@ impl UpstreamError {
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + std::fmt::Debug {
     /// `POST /chat/completions` without streaming: the response JSON.
-    async fn chat(&self, model: &str, body: Value) -> Result<Value, UpstreamError>;
+    async fn chat(&self, model: &str, body: &Value) -> Result<Value, UpstreamError>;
     /// `POST /chat/completions` with `stream: true`: the parsed chunks. Errors before the first byte are `Err`.
-    async fn chat_stream(&self, model: &str, body: Value) -> Result<ChunkStream, UpstreamError>;
+    async fn chat_stream(&self, model: &str, body: &Value) -> Result<ChunkStream, UpstreamError>;
     /// `POST /embeddings`: the response JSON.
-    async fn embeddings(&self, model: &str, body: Value) -> Result<Value, UpstreamError>;
+    async fn embeddings(&self, model: &str, body: &Value) -> Result<Value, UpstreamError>;
 }
 
 /// Prices of one model in USD per million tokens (which is also micro-USD per token).

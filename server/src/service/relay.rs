@@ -247,8 +247,10 @@ impl Services {
             return self.start_stream(ctx.clone(), posture, route, body, prepared, outcome.clone()).await;
         }
         let upstream_started = Instant::now();
-        let upstream_body = models::upstream_body(body.clone(), &route.model, false);
-        let reply = route.provider.chat(&route.model, upstream_body).await;
+        // From here on the request is read only for its messages, so the body sent upstream (which differs
+        // in `model` alone) stands in for it: no copy of the whole request.
+        let body = models::upstream_body(body, &route.model, false);
+        let reply = route.provider.chat(&route.model, &body).await;
         outcome.upstream_ms = Some(upstream_started.elapsed().as_millis() as u64);
         let mut reply = reply.map_err(RelayError::Upstream)?;
         outcome.tool_calls = self.check_response_tools(ctx, &posture, &prepared.input_model, &mut reply, estimate_cents).await?;
@@ -278,7 +280,8 @@ impl Services {
         let base64 = models::wants_base64(&input.body);
         let body = self.screen_embedding_input(ctx, &posture, &input.model, input.body, input.texts).await?;
         let upstream_started = Instant::now();
-        let reply = route.provider.embeddings(&route.model, models::upstream_body(body.clone(), &route.model, false)).await;
+        let body = models::upstream_body(body, &route.model, false);
+        let reply = route.provider.embeddings(&route.model, &body).await;
         outcome.upstream_ms = Some(upstream_started.elapsed().as_millis() as u64);
         let mut reply = reply.map_err(RelayError::Upstream)?;
         reply["model"] = Value::String(input.model.clone());

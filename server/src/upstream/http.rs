@@ -93,12 +93,12 @@ fn map_send_error(err: reqwest::Error) -> UpstreamError {
 
 #[async_trait::async_trait]
 impl Provider for HttpProvider {
-    async fn chat(&self, _model: &str, body: Value) -> Result<Value, UpstreamError> {
-        self.post_json(self.chat_url.as_ref(), &body).await
+    async fn chat(&self, _model: &str, body: &Value) -> Result<Value, UpstreamError> {
+        self.post_json(self.chat_url.as_ref(), body).await
     }
 
-    async fn chat_stream(&self, _model: &str, body: Value) -> Result<ChunkStream, UpstreamError> {
-        let response = self.post(self.chat_url.as_ref(), &body).await?;
+    async fn chat_stream(&self, _model: &str, body: &Value) -> Result<ChunkStream, UpstreamError> {
+        let response = self.post(self.chat_url.as_ref(), body).await?;
         let bytes = response.bytes_stream();
         let state = (bytes, SseParser::default(), std::collections::VecDeque::<Result<Value, UpstreamError>>::new(), false);
         let stream = futures::stream::unfold(state, |(mut bytes, mut parser, mut queue, mut done)| async move {
@@ -135,8 +135,8 @@ impl Provider for HttpProvider {
         Ok(Box::pin(stream))
     }
 
-    async fn embeddings(&self, _model: &str, body: Value) -> Result<Value, UpstreamError> {
-        self.post_json(self.embeddings_url.as_ref(), &body).await
+    async fn embeddings(&self, _model: &str, body: &Value) -> Result<Value, UpstreamError> {
+        self.post_json(self.embeddings_url.as_ref(), body).await
     }
 }
 
@@ -212,14 +212,14 @@ mod tests {
         use crate::upstream::UpstreamErrorKind;
         let client = reqwest::Client::new();
         let bad_url = HttpProvider::new(client.clone(), "not a url", None);
-        let err = bad_url.chat("m", serde_json::json!({})).await.expect_err("no URL to call");
+        let err = bad_url.chat("m", &serde_json::json!({})).await.expect_err("no URL to call");
         assert_eq!(err.kind, UpstreamErrorKind::Protocol);
         assert!(err.message.contains("base_url"), "{}", err.message);
-        let err = bad_url.embeddings("m", serde_json::json!({})).await.expect_err("no URL to call");
+        let err = bad_url.embeddings("m", &serde_json::json!({})).await.expect_err("no URL to call");
         assert!(err.message.contains("base_url"), "{}", err.message);
         // A key with a newline cannot be a header value; nothing is sent without it.
         let bad_key = HttpProvider::new(client, "http://127.0.0.1:9/v1", Some("sk-bad\nkey".into()));
-        let err = bad_key.chat("m", serde_json::json!({})).await.expect_err("no usable key");
+        let err = bad_key.chat("m", &serde_json::json!({})).await.expect_err("no usable key");
         assert_eq!(err.kind, UpstreamErrorKind::Protocol);
         assert!(err.message.contains("api_key") && !err.message.contains("sk-bad"), "{}", err.message);
     }

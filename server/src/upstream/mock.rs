@@ -128,9 +128,9 @@ fn chunk(model: &str, delta: Value, finish_reason: Option<&str>) -> Value {
 
 #[async_trait::async_trait]
 impl Provider for MockProvider {
-    async fn chat(&self, model: &str, body: Value) -> Result<Value, UpstreamError> {
-        sleep_if_asked(&body).await;
-        let answer = decide(&body);
+    async fn chat(&self, model: &str, body: &Value) -> Result<Value, UpstreamError> {
+        sleep_if_asked(body).await;
+        let answer = decide(body);
         let (message, finish) = match &answer {
             Answer::Error(status) => return Err(UpstreamError::status(*status, "mock error")),
             Answer::Text(text) => (json!({"role": "assistant", "content": text}), "stop"),
@@ -146,13 +146,13 @@ impl Provider for MockProvider {
         Ok(json!({
             "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": usage(prompt_chars_tokens(&body), completion_tokens(&answer)),
+            "usage": usage(prompt_chars_tokens(body), completion_tokens(&answer)),
         }))
     }
 
-    async fn chat_stream(&self, model: &str, body: Value) -> Result<ChunkStream, UpstreamError> {
-        sleep_if_asked(&body).await;
-        let answer = decide(&body);
+    async fn chat_stream(&self, model: &str, body: &Value) -> Result<ChunkStream, UpstreamError> {
+        sleep_if_asked(body).await;
+        let answer = decide(body);
         let mut chunks = vec![chunk(model, json!({"role": "assistant", "content": ""}), None)];
         let finish = match &answer {
             Answer::Error(status) => return Err(UpstreamError::status(*status, "mock error")),
@@ -175,12 +175,12 @@ impl Provider for MockProvider {
         let wants_usage = body.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
         if wants_usage {
             chunks.push(json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [],
-                               "usage": usage(prompt_chars_tokens(&body), completion_tokens(&answer))}));
+                               "usage": usage(prompt_chars_tokens(body), completion_tokens(&answer))}));
         }
         Ok(Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))))
     }
 
-    async fn embeddings(&self, model: &str, body: Value) -> Result<Value, UpstreamError> {
+    async fn embeddings(&self, model: &str, body: &Value) -> Result<Value, UpstreamError> {
         let inputs: Vec<String> = match body.get("input") {
             Some(Value::String(text)) => vec![text.clone()],
             Some(Value::Array(items)) => items.iter().map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_owned)).collect(),

@@ -90,7 +90,7 @@ impl Services {
         let route = workspace.route(model).or_else(|| self.relay.upstreams.route(model)).ok_or("unknown judge model")?;
         let body = json!({"model": route.model, "temperature": 0, "max_tokens": 256,
                           "messages": [{"role": "system", "content": system}, {"role": "user", "content": text}]});
-        let call = route.provider.chat(&route.model, body);
+        let call = route.provider.chat(&route.model, &body);
         let reply = tokio::time::timeout(Duration::from_millis(timeout_ms.min(MAX_TIMEOUT_MS)), call)
             .await
             .map_err(|_| "timeout".to_owned())?

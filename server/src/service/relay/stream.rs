@@ -99,7 +99,7 @@ impl Services {
         mut outcome: Outcome,
     ) -> Result<Reply, RelayError> {
         let upstream_started = Instant::now();
-        let upstream = route.provider.chat_stream(&route.model, models::upstream_body(body.clone(), &route.model, true)).await;
+        let upstream = route.provider.chat_stream(&route.model, &models::upstream_body(body.clone(), &route.model, true)).await;
         let upstream = upstream.map_err(RelayError::Upstream)?;
         let overhead_ms = (ctx.started.elapsed().as_millis() as u64).saturating_sub(upstream_started.elapsed().as_millis() as u64);
         let (tx, rx) = mpsc::channel(BUFFER);
