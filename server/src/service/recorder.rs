@@ -2,9 +2,10 @@
 //! spend go through one bounded channel to a batch writer task (ARCHITECTURE "Recording").
 //!
 //! The writer commits once per linger window (100 ms), not once per request. A full channel makes the
-//! sender wait (backpressure), never drop. `flush` waits until everything sent
-//! before it is written; `startup::serve` calls it after the listener stops, so shutdown drains the channel.
-//! Audit rows never come through here. Rows carry no prompt or completion bodies.
+//! sender wait (backpressure), never drop. `flush` waits until everything sent before it is written;
+//! `startup::serve` calls it after the listener stops, so shutdown drains the channel. A crash (not a
+//! shutdown) loses at most the open window. Audit rows never come through here. Rows carry no prompt or
+//! completion bodies.
 
 use std::sync::Arc;
 use std::time::Duration;
