@@ -104,7 +104,7 @@ impl Default for Timeouts {
 pub struct Upstreams {
     routes: HashMap<String, Route>,
     /// The pooled HTTP client, shared with workspace providers (`service::providers`).
-    client: reqwest::Client,
+    client: http::ProviderClient,
 }
 
 impl Upstreams {
@@ -136,7 +136,7 @@ impl Upstreams {
     }
 
     /// The pooled client every HTTP provider of this process uses.
-    pub fn client(&self) -> &reqwest::Client {
+    pub fn client(&self) -> &http::ProviderClient {
         &self.client
     }
 

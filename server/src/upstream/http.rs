@@ -1,36 +1,63 @@
-//! The OpenAI-compatible HTTP provider: one pooled `reqwest` client (10 s connect, 300 s total), Bearer
-//! auth, JSON and SSE. Maps failures to [`UpstreamError`] (§3.3): connect error or timeout → `Timeout`,
-//! HTTP status → `Status`, unreadable answers → `Protocol`.
+//! The OpenAI-compatible HTTP provider: one pooled HTTP/1 client over rustls (10 s connect, 300 s total),
+//! Bearer auth, JSON and SSE. Maps failures to [`UpstreamError`] (§3.3): connect error or timeout →
+//! `Timeout`, HTTP status → `Status`, unreadable answers → `Protocol`.
+//!
+//! The client is hyper-util's pooled client with hyper-rustls (ring, Mozilla roots): the stack reqwest wraps,
+//! without reqwest's per-response work (its redirect layer reports the final URI on every response, which
+//! reqwest re-parses into a `Url`). The dial-guarded outbound calls (webhooks, MCP, external checks) stay
+//! on reqwest.
 //!
 //! Must not log request or response bodies (they carry prompts) nor the provider key.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use futures::StreamExt;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderValue, Request, Response, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::upstream::{ChunkStream, Provider, Timeouts, UpstreamError};
 
-/// Builds the shared client; one per process so connections are pooled across providers. Building only
-/// fails when the TLS backend cannot start; then the default client (same backend) is the best left.
-pub fn build_client(timeouts: Timeouts) -> reqwest::Client {
-    match reqwest::Client::builder().connect_timeout(timeouts.connect).timeout(timeouts.total).build() {
-        Ok(client) => client,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot configure the upstream HTTP client; using defaults");
-            reqwest::Client::new()
-        }
-    }
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Incoming = hyper::body::Incoming;
+
+/// The pooled client shared by every HTTP provider of the process, with its total timeout.
+#[derive(Clone, Debug)]
+pub struct ProviderClient {
+    client: Client<Connector, Full<Bytes>>,
+    total: std::time::Duration,
 }
 
-/// One `[[providers]]` entry. Its endpoint URLs and `Authorization` value are built once here, not per
-/// request (URL parsing with IDNA was a visible share of the relay's CPU).
+/// Builds the shared client; one per process so connections are pooled across providers.
+pub fn build_client(timeouts: Timeouts) -> ProviderClient {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(timeouts.connect));
+    http.set_nodelay(true);
+    // The TLS layer below takes `https` URLs; plain `http` ones pass through it.
+    http.enforce_http(false);
+    // INVARIANT: ring implements every protocol version rustls enables by default, so this cannot fail.
+    let tls = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
+        .expect("ring supports rustls' default protocol versions");
+    let connector = tls.https_or_http().enable_http1().wrap_connector(http);
+    ProviderClient { client: Client::builder(TokioExecutor::new()).build(connector), total: timeouts.total }
+}
+/// One `[[providers]]` entry. Its endpoint URIs and `Authorization` value are built once here, not per
+/// request.
 pub struct HttpProvider {
-    client: reqwest::Client,
+    client: ProviderClient,
     base_url: String,
     /// `None` when `base_url` does not parse: every call then fails as a protocol error naming it.
-    chat_url: Option<reqwest::Url>,
-    embeddings_url: Option<reqwest::Url>,
+    chat_uri: Option<Uri>,
+    embeddings_uri: Option<Uri>,
     /// `Err` when the API key cannot be a header value: every call then fails as a protocol error.
-    authorization: Result<Option<reqwest::header::HeaderValue>, ()>,
+    authorization: Result<Option<HeaderValue>, ()>,
 }
 
 impl std::fmt::Debug for HttpProvider {
@@ -41,67 +68,73 @@ impl std::fmt::Debug for HttpProvider {
 }
 
 impl HttpProvider {
-    pub fn new(client: reqwest::Client, base_url: &str, api_key: Option<String>) -> Self {
+    pub fn new(client: ProviderClient, base_url: &str, api_key: Option<String>) -> Self {
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let endpoint = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).ok();
+        // Parsed as a URL first, so an internationalised host reaches the wire in its ASCII form.
+        let endpoint = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).ok().and_then(|url| Uri::try_from(url.as_str()).ok());
         let authorization = match api_key {
             None => Ok(None),
-            Some(key) => reqwest::header::HeaderValue::from_str(&format!("Bearer {key}")).map_err(drop).map(|mut value| {
+            Some(key) => HeaderValue::from_str(&format!("Bearer {key}")).map_err(drop).map(|mut value| {
                 value.set_sensitive(true);
                 Some(value)
             }),
         };
-        Self { client, chat_url: endpoint("/chat/completions"), embeddings_url: endpoint("/embeddings"), base_url, authorization }
+        Self { client, chat_uri: endpoint("/chat/completions"), embeddings_uri: endpoint("/embeddings"), base_url, authorization }
     }
 
-    async fn post(&self, url: Option<&reqwest::Url>, body: &Value) -> Result<reqwest::Response, UpstreamError> {
-        let Some(url) = url else { return Err(UpstreamError::protocol(format!("provider base_url {:?} is not a valid URL", self.base_url))) };
+    /// POSTs `body` as JSON; a success status returns the response (whose body must be read by
+    /// `deadline`), any other status its `Status` error.
+    async fn post(&self, uri: Option<&Uri>, body: &Value, deadline: Instant) -> Result<Response<Incoming>, UpstreamError> {
+        let Some(uri) = uri else { return Err(UpstreamError::protocol(format!("provider base_url {:?} is not a valid URL", self.base_url))) };
         let authorization = self.authorization.as_ref().map_err(|()| UpstreamError::protocol("provider api_key is not a valid header value"))?;
-        let mut request = self.client.post(url.clone()).json(body);
+        let json = serde_json::to_vec(body).map_err(|err| UpstreamError::protocol(format!("request body: {err}")))?;
+        let mut request = Request::post(uri.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(authorization) = authorization {
-            request = request.header(reqwest::header::AUTHORIZATION, authorization.clone());
+            request = request.header(AUTHORIZATION, authorization.clone());
         }
-        let response = request.send().await.map_err(map_send_error)?;
+        let request = request.body(Full::new(Bytes::from(json))).map_err(|err| UpstreamError::protocol(err.to_string()))?;
+        let response = tokio::time::timeout_at(deadline, self.client.client.request(request))
+            .await
+            .map_err(|_| UpstreamError::timeout("no answer before the total timeout"))?
+            .map_err(|err| if err.is_connect() { UpstreamError::timeout(err.to_string()) } else { UpstreamError::protocol(err.to_string()) })?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
         }
         // The upstream body may echo the prompt: keep a short prefix for the log only.
-        let text = response.text().await.unwrap_or_default();
-        Err(UpstreamError::status(status.as_u16(), text.chars().take(200).collect::<String>()))
+        let text = read_body(response, deadline).await.map(|bytes| String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>());
+        Err(UpstreamError::status(status.as_u16(), text.unwrap_or_default()))
     }
 
-    async fn post_json(&self, url: Option<&reqwest::Url>, body: &Value) -> Result<Value, UpstreamError> {
-        let response = self.post(url, body).await?;
-        response.json::<Value>().await.map_err(|err| {
-            if err.is_timeout() {
-                UpstreamError::timeout(err.to_string())
-            } else {
-                UpstreamError::protocol(err.to_string())
-            }
-        })
+    async fn post_json(&self, uri: Option<&Uri>, body: &Value) -> Result<Value, UpstreamError> {
+        let deadline = Instant::now() + self.client.total;
+        let response = self.post(uri, body, deadline).await?;
+        let bytes = read_body(response, deadline).await?;
+        serde_json::from_slice(&bytes).map_err(|err| UpstreamError::protocol(format!("response body: {err}")))
     }
 }
 
-fn map_send_error(err: reqwest::Error) -> UpstreamError {
-    if err.is_timeout() || err.is_connect() {
-        UpstreamError::timeout(err.to_string())
-    } else {
-        UpstreamError::protocol(err.to_string())
-    }
+/// The whole body of `response`, read by `deadline`.
+async fn read_body(response: Response<Incoming>, deadline: Instant) -> Result<Bytes, UpstreamError> {
+    let collected = tokio::time::timeout_at(deadline, response.into_body().collect())
+        .await
+        .map_err(|_| UpstreamError::timeout("body not read before the total timeout"))?
+        .map_err(|err| UpstreamError::protocol(err.to_string()))?;
+    Ok(collected.to_bytes())
 }
 
 #[async_trait::async_trait]
 impl Provider for HttpProvider {
     async fn chat(&self, _model: &str, body: &Value) -> Result<Value, UpstreamError> {
-        self.post_json(self.chat_url.as_ref(), body).await
+        self.post_json(self.chat_uri.as_ref(), body).await
     }
 
     async fn chat_stream(&self, _model: &str, body: &Value) -> Result<ChunkStream, UpstreamError> {
-        let response = self.post(self.chat_url.as_ref(), body).await?;
-        let bytes = response.bytes_stream();
+        let deadline = Instant::now() + self.client.total;
+        let response = self.post(self.chat_uri.as_ref(), body, deadline).await?;
+        let bytes = response.into_body().into_data_stream();
         let state = (bytes, SseParser::default(), std::collections::VecDeque::<Result<Value, UpstreamError>>::new(), false);
-        let stream = futures::stream::unfold(state, |(mut bytes, mut parser, mut queue, mut done)| async move {
+        let stream = futures::stream::unfold(state, move |(mut bytes, mut parser, mut queue, mut done)| async move {
             loop {
                 if let Some(item) = queue.pop_front() {
                     return Some((item, (bytes, parser, queue, done)));
@@ -109,7 +142,14 @@ impl Provider for HttpProvider {
                 if done {
                     return None;
                 }
-                match bytes.next().await {
+                // The total timeout covers the whole stream, as it covers a JSON body.
+                let next = match tokio::time::timeout_at(deadline, bytes.next()).await {
+                    Ok(Some(Ok(chunk))) => Some(Ok(chunk)),
+                    Ok(Some(Err(err))) => Some(Err(UpstreamError::protocol(err.to_string()))),
+                    Ok(None) => None,
+                    Err(_) => Some(Err(UpstreamError::timeout("stream not finished before the total timeout"))),
+                };
+                match next {
                     Some(Ok(chunk)) => {
                         for event in parser.push(&chunk) {
                             match event {
@@ -122,7 +162,7 @@ impl Provider for HttpProvider {
                     }
                     Some(Err(err)) => {
                         done = true;
-                        queue.push_back(Err(map_send_error(err)));
+                        queue.push_back(Err(err));
                     }
                     // A stream that ends without `[DONE]` is cut short: tell the relay.
                     None => {
@@ -136,7 +176,7 @@ impl Provider for HttpProvider {
     }
 
     async fn embeddings(&self, _model: &str, body: &Value) -> Result<Value, UpstreamError> {
-        self.post_json(self.embeddings_url.as_ref(), body).await
+        self.post_json(self.embeddings_uri.as_ref(), body).await
     }
 }
 
@@ -210,7 +250,7 @@ mod tests {
     #[tokio::test]
     async fn an_unusable_base_url_or_key_fails_every_call_as_a_protocol_error() {
         use crate::upstream::UpstreamErrorKind;
-        let client = reqwest::Client::new();
+        let client = build_client(Timeouts::default());
         let bad_url = HttpProvider::new(client.clone(), "not a url", None);
         let err = bad_url.chat("m", &serde_json::json!({})).await.expect_err("no URL to call");
         assert_eq!(err.kind, UpstreamErrorKind::Protocol);
