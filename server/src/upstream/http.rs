@@ -48,6 +48,7 @@ pub fn build_client(timeouts: Timeouts) -> ProviderClient {
     let connector = tls.https_or_http().enable_http1().wrap_connector(http);
     ProviderClient { client: Client::builder(TokioExecutor::new()).build(connector), total: timeouts.total }
 }
+
 /// One `[[providers]]` entry. Its endpoint URIs and `Authorization` value are built once here, not per
 /// request.
 pub struct HttpProvider {
