@@ -82,12 +82,11 @@ impl Services {
     }
 
     /// One judge call: the reply's first JSON object, or the cause of failure (`timeout`, `no judge model`…).
-    /// The judge model routes like a relayed model (the workspace's providers first, then the config's and
-    /// `mock`), without the key's model allow-list: the judge is Palisade's call, not the caller's.
+    /// The judge model routes like a relayed model ([`Services::find_route`]), without the key's model
+    /// allow-list: the judge is Palisade's call, not the caller's.
     async fn judge(&self, ctx: &RequestContext, model: Option<&String>, system: &str, text: &str, timeout_ms: u64) -> Result<Value, String> {
         let model = model.ok_or("no judge model")?;
-        let workspace = self.key_workspace_providers(&ctx.key).await.map_err(|_| "judge provider lookup failed".to_owned())?;
-        let route = workspace.route(model).or_else(|| self.relay.upstreams.route(model)).ok_or("unknown judge model")?;
+        let route = self.find_route(&ctx.key, model).await.map_err(|_| "judge provider lookup failed".to_owned())?.ok_or("unknown judge model")?;
         let body = json!({"model": route.model, "temperature": 0, "max_tokens": 256,
                           "messages": [{"role": "system", "content": system}, {"role": "user", "content": text}]});
         let call = route.provider.chat(&route.model, &body);

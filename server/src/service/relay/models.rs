@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::domain::ApiKey;
 use crate::service::models::model_allowed;
 use crate::service::relay::RelayError;
-use crate::service::{ServiceError, Services};
+use crate::service::{ServiceError, ServiceResult, Services};
 use crate::upstream::Route;
 
 impl Services {
@@ -15,15 +15,18 @@ impl Services {
     /// `mock`, §2.4); `ModelNotFound` when no enabled provider declares it, `ModelNotAllowed` when the
     /// key's allow-list refuses it.
     pub async fn route_model(&self, key: &ApiKey, model: &str) -> Result<Route, RelayError> {
-        let workspace = self.key_workspace_providers(key).await?;
-        let route = workspace
-            .route(model)
-            .or_else(|| self.relay.upstreams.route(model))
-            .ok_or_else(|| ServiceError::ModelNotFound(model.to_owned()))?;
+        let route = self.find_route(key, model).await?.ok_or_else(|| ServiceError::ModelNotFound(model.to_owned()))?;
         if !model_allowed(key, model) {
             return Err(RelayError::ModelNotAllowed(model.to_owned()));
         }
-        Ok(route.clone())
+        Ok(route)
+    }
+
+    /// Where `model` routes for `key`'s workspace: its providers first, then the config's and `mock`
+    /// (§2.4). No allow-list: the relay applies the key's, Palisade's own judge calls apply none.
+    pub async fn find_route(&self, key: &ApiKey, model: &str) -> ServiceResult<Option<Route>> {
+        let workspace = self.key_workspace_providers(key).await?;
+        Ok(workspace.route(model).or_else(|| self.relay.upstreams.route(model)).cloned())
     }
 
     /// Stage 8: refuses once `spent` has reached a non-zero credit limit. The request that crosses the
